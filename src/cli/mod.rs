@@ -1,0 +1,250 @@
+//! The command line, flag for flag with upstream's cobra commands.
+//!
+//! This module only parses and dispatches: [`Cli`] holds clap's view of the arguments,
+//! each subcommand module turns it (plus the config file) into plain options and calls
+//! into the library. Exit codes and the one-line error on stderr are decided in
+//! [`run`], nowhere else.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::logging::{self, LogFormat};
+
+mod completion;
+mod token;
+mod verify;
+mod version;
+
+const EXAMPLES: &str = "\
+Examples:
+  # Print an ExecCredential for kubectl (what a kubeconfig exec block runs)
+  aws-iam-authenticator token -i my-cluster
+
+  # Assume a role first, and print only the token
+  aws-iam-authenticator token -i my-cluster -r arn:aws:iam::111122223333:role/k8s-admin --token-only
+
+  # Check a token the way the server does
+  aws-iam-authenticator verify -i my-cluster -t \"$TOKEN\" -o json
+
+  # Shell completions
+  aws-iam-authenticator completion zsh > \"${fpath[1]}/_aws-iam-authenticator\"";
+
+/// A tool to authenticate to Kubernetes using AWS IAM credentials.
+#[derive(Debug, Parser)]
+#[command(
+    name = "aws-iam-authenticator",
+    version,
+    about = "A tool to authenticate to Kubernetes using AWS IAM credentials",
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags every subcommand accepts (cobra's persistent flags).
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Load configuration from FILE (YAML or JSON; upstream's keys)
+    #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Log format: text or json
+    #[arg(short = 'l', long = "log-format", global = true, default_value = "text", value_name = "FORMAT")]
+    pub(crate) log_format: String,
+
+    /// Log level: panic, fatal, error, warn, info, debug or trace
+    #[arg(
+        short = 'v',
+        long = "log-verbosity",
+        global = true,
+        env = "AWS_IAM_AUTHENTICATOR_LOG_VERBOSITY",
+        value_name = "LEVEL"
+    )]
+    pub(crate) log_verbosity: Option<String>,
+
+    /// Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation
+    #[arg(
+        short = 'i',
+        long = "cluster-id",
+        global = true,
+        env = "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID",
+        value_name = "ID"
+    )]
+    pub(crate) cluster_id: Option<String>,
+
+    /// Feature gates, as KEY=true|false pairs separated by commas
+    #[arg(long = "feature-gates", global = true, value_name = "GATES")]
+    pub(crate) feature_gates: Option<String>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Authenticate using AWS IAM and get a token for Kubernetes
+    Token(token::TokenArgs),
+    /// Verify a token for debugging purposes
+    Verify(verify::VerifyArgs),
+    /// Version will output the current build information
+    Version(version::VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completion(completion::CompletionArgs),
+}
+
+/// A failure to report: one line on stderr, exit 1.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    message: String,
+    usage: Option<String>,
+}
+
+impl CliError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            usage: None,
+        }
+    }
+
+    /// An error that also prints the subcommand's usage, like cobra does for missing flags.
+    pub(crate) fn with_usage(message: impl Into<String>, subcommand: &str) -> Self {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let usage = cmd
+            .find_subcommand_mut(subcommand)
+            .map(|c| c.render_usage().to_string());
+        CliError {
+            message: message.into(),
+            usage,
+        }
+    }
+}
+
+/// State shared by subcommands after global flags are applied.
+pub(crate) struct Context {
+    pub(crate) config: Config,
+    pub(crate) cluster_id: Option<String>,
+}
+
+impl Context {
+    /// `-i` (or its environment variable), else the config file's `clusterID`.
+    pub(crate) fn cluster_id(&self) -> Result<Option<String>, CliError> {
+        if let Some(id) = self.cluster_id.clone().filter(|s| !s.is_empty()) {
+            return Ok(Some(id));
+        }
+        Ok(self.config.string("clusterID").map_err(config_error)?.filter(|s| !s.is_empty()))
+    }
+}
+
+pub(crate) fn config_error(e: crate::config::ConfigError) -> CliError {
+    CliError::new(e.to_string())
+}
+
+/// The clap command, for completions and man pages.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses `args`, runs the subcommand and returns the process exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+                _ => ExitCode::FAILURE,
+            };
+        }
+    };
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("Error: {}", err.message);
+            if let Some(usage) = err.usage {
+                eprintln!("{usage}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(cli: Cli) -> Result<(), CliError> {
+    let Cli { global, command } = cli;
+
+    // Completions and version never depend on configuration, so they cannot fail on a
+    // bad config file (ripgrep's "special modes").
+    match &command {
+        Command::Completion(args) => return completion::run(args),
+        Command::Version(args) => return version::run(args),
+        _ => {}
+    }
+
+    let config = match &global.config {
+        Some(path) => Config::load(path).map_err(config_error)?,
+        None => Config::default(),
+    };
+
+    let verbosity = match global.log_verbosity.clone() {
+        Some(v) => v,
+        None => config
+            .string("log-verbosity")
+            .map_err(config_error)?
+            .unwrap_or_else(|| "info".into()),
+    };
+    let level = logging::parse_level(&verbosity).map_err(|e| CliError::new(e.to_string()))?;
+    let (format, format_warning) = LogFormat::parse(&global.log_format);
+    logging::init(level, format);
+    if let Some(w) = format_warning {
+        tracing::warn!("{w}");
+    }
+
+    let ctx = Context {
+        config,
+        cluster_id: global.cluster_id.clone(),
+    };
+    match command {
+        Command::Token(args) => token::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
+        Command::Version(_) | Command::Completion(_) => Ok(()),
+    }
+}
+
+/// A current-thread runtime: `token` and `verify` make a handful of sequential calls,
+/// and a single thread starts fastest.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_shows_examples() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("Examples:"));
+        assert!(help.contains("token -i my-cluster"));
+    }
+}

@@ -1,0 +1,102 @@
+//! `aws-iam-authenticator verify`: check a token the way the server does.
+
+use clap::Args;
+use time::OffsetDateTime;
+
+use super::{CliError, Context, config_error, runtime};
+use crate::partition::{HostPolicy, Partition};
+use crate::token::{StsClient, Verifier};
+
+const EXAMPLES: &str = "\
+Examples:
+  # Human-readable identity
+  aws-iam-authenticator verify -i my-cluster -t \"$TOKEN\"
+
+  # JSON, for scripts
+  aws-iam-authenticator verify -i my-cluster -t \"$TOKEN\" -o json";
+
+/// Flags of `verify`.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub(crate) struct VerifyArgs {
+    /// Token to verify
+    #[arg(short = 't', long = "token", value_name = "TOKEN")]
+    token: Option<String>,
+
+    /// Output format. Only `json` is supported currently.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT")]
+    output: Option<String>,
+
+    /// The AWS partition. Must be one of: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc
+    #[arg(long = "partition", value_name = "PARTITION")]
+    partition: Option<String>,
+}
+
+pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
+    let config = &ctx.config;
+    let token = match args.token.filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        None => config
+            .string("token")
+            .map_err(config_error)?
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| CliError::with_usage("token not specified", "verify"))?,
+    };
+    let cluster_id = ctx
+        .cluster_id()?
+        .ok_or_else(|| CliError::with_usage("cluster ID not specified", "verify"))?;
+    let output = match args.output {
+        Some(o) => o,
+        None => config.string("output").map_err(config_error)?.unwrap_or_default(),
+    };
+    let partition_id = match args.partition {
+        Some(p) => p,
+        None => config
+            .string("partition")
+            .map_err(config_error)?
+            .unwrap_or_else(|| "aws".into()),
+    };
+    let partition: Partition = partition_id
+        .parse()
+        .map_err(|e: crate::partition::UnknownPartition| CliError::new(e.to_string()))?;
+
+    let fail = |e: &dyn std::fmt::Display| CliError::new(format!("could not verify token: {e}"));
+    let rt = runtime()?;
+    let identity = rt.block_on(async {
+        // Upstream uses the instance's region for its fallback host rule; off EC2 that is
+        // simply absent.
+        let server_region = match crate::http::tls_context() {
+            Ok(tls) => crate::credentials::imds_region(&tls).await,
+            Err(_) => None,
+        };
+        let verifier = Verifier::new(HostPolicy::new(partition, server_region));
+        let request = verifier
+            .check(&token, OffsetDateTime::now_utc())
+            .map_err(|e| fail(&e))?;
+        let sts = StsClient::from_env().map_err(|e| fail(&e))?;
+        sts.get_caller_identity(&request, &cluster_id)
+            .await
+            .map_err(|e| fail(&e))
+    })?;
+
+    if output == "json" {
+        let mut buf = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
+        serde::Serialize::serialize(&identity, &mut ser)
+            .map_err(|e| CliError::new(format!("could not encode the identity: {e}")))?;
+        println!("{}", String::from_utf8_lossy(&buf));
+    } else {
+        println!(
+            "&{{ARN:{} CanonicalARN:{} AccountID:{} UserID:{} SessionName:{} AccessKeyID:{} STSEndpoint:{}}}",
+            identity.arn,
+            identity.canonical_arn,
+            identity.account_id,
+            identity.user_id,
+            identity.session_name,
+            identity.access_key_id,
+            identity.sts_endpoint
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! Upstream's configuration file (`-c/--config FILE`).
+//!
+//! Upstream reads it with viper, so keys are case-insensitive (`clusterID` ==
+//! `clusterid`) and the file extension picks the format. We accept YAML (`.yaml`,
+//! `.yml`, or no extension) and JSON (`.json`). Unknown keys are ignored, as viper
+//! ignores them. Values given on the command line or in the environment win over the
+//! file; the file wins over built-in defaults.
+//!
+//! YAML is parsed with `serde-saphyr`, a pure-Rust, maintained parser (`serde_yaml` is
+//! archived and unmaintained), which reports the line and column of syntax errors.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+/// A loaded configuration file with case-folded keys.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    path: Option<PathBuf>,
+    root: Map<String, Value>,
+}
+
+/// The configuration file could not be used.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The file could not be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid YAML/JSON; the message carries the line and column.
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// The document is not a mapping at the top level.
+    NotAMapping {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A key holds a value of the wrong type.
+    InvalidValue {
+        /// The file.
+        path: PathBuf,
+        /// The key, as upstream spells it.
+        key: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The extension names a format we do not read.
+    UnsupportedFormat {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Read { path, source } => {
+                write!(f, "Can't read configuration file {:?}: {source}", path.display().to_string())
+            }
+            ConfigError::Parse { path, message } => write!(
+                f,
+                "invalid configuration file {}: {message}; fix the YAML/JSON syntax at that line",
+                path.display()
+            ),
+            ConfigError::NotAMapping { path } => write!(
+                f,
+                "invalid configuration file {}: the top level must be a mapping of keys (for example `clusterID: my-cluster`)",
+                path.display()
+            ),
+            ConfigError::InvalidValue { path, key, expected } => write!(
+                f,
+                "invalid configuration file {}: key {key:?} must be {expected}",
+                path.display()
+            ),
+            ConfigError::UnsupportedFormat { path } => write!(
+                f,
+                "unsupported configuration file type {}: use a .yaml, .yml or .json file",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn fold_keys(map: Map<String, Value>) -> Map<String, Value> {
+    map.into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Value::Object(inner) => Value::Object(fold_keys(inner)),
+                other => other,
+            };
+            (k.to_ascii_lowercase(), v)
+        })
+        .collect()
+}
+
+impl Config {
+    /// Loads a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses configuration text; `path` picks the format and names the file in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let value: Value = match ext.as_deref() {
+            Some("json") => serde_json::from_str(text).map_err(|e| ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?,
+            None | Some("yaml") | Some("yml") => {
+                if text.trim().is_empty() {
+                    Value::Object(Map::new())
+                } else {
+                    serde_saphyr::from_str(text).map_err(|e| ConfigError::Parse {
+                        path: path.to_path_buf(),
+                        message: e.to_string().lines().next().unwrap_or_default().to_string(),
+                    })?
+                }
+            }
+            Some(_) => {
+                return Err(ConfigError::UnsupportedFormat {
+                    path: path.to_path_buf(),
+                });
+            }
+        };
+        let root = match value {
+            Value::Object(map) => fold_keys(map),
+            Value::Null => Map::new(),
+            _ => {
+                return Err(ConfigError::NotAMapping {
+                    path: path.to_path_buf(),
+                });
+            }
+        };
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            root,
+        })
+    }
+
+    /// The file this configuration came from.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// A raw value by (case-insensitive) key; `server.port` style paths descend.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        let mut parts = key.split('.');
+        let first = parts.next()?;
+        let mut value = self.root.get(&first.to_ascii_lowercase())?;
+        for part in parts {
+            value = value.as_object()?.get(&part.to_ascii_lowercase())?;
+        }
+        Some(value)
+    }
+
+    fn invalid(&self, key: &str, expected: &'static str) -> ConfigError {
+        ConfigError::InvalidValue {
+            path: self.path.clone().unwrap_or_default(),
+            key: key.to_string(),
+            expected,
+        }
+    }
+
+    /// A string value. Numbers and booleans are accepted and rendered, as viper does.
+    pub fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(_) => Err(self.invalid(key, "a string")),
+        }
+    }
+
+    /// A boolean value; `"true"`/`"false"` strings are accepted, as viper does.
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+                "true" | "1" | "t" => Ok(Some(true)),
+                "false" | "0" | "f" => Ok(Some(false)),
+                _ => Err(self.invalid(key, "true or false")),
+            },
+            Some(_) => Err(self.invalid(key, "true or false")),
+        }
+    }
+
+    /// A non-negative integer value.
+    pub fn u64(&self, key: &str) -> Result<Option<u64>, ConfigError> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| self.invalid(key, "a non-negative integer")),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| self.invalid(key, "a non-negative integer")),
+            Some(_) => Err(self.invalid(key, "a non-negative integer")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_case_insensitive() {
+        let c = Config::parse(
+            Path::new("c.yaml"),
+            "clusterID: prod\nTokenOnly: true\nserver:\n  Port: 21362\n  stateDir: /tmp/x\n",
+        )
+        .unwrap();
+        assert_eq!(c.string("clusterid").unwrap().as_deref(), Some("prod"));
+        assert_eq!(c.string("clusterID").unwrap().as_deref(), Some("prod"));
+        assert_eq!(c.bool("tokenOnly").unwrap(), Some(true));
+        assert_eq!(c.u64("server.port").unwrap(), Some(21362));
+        assert_eq!(c.string("server.statedir").unwrap().as_deref(), Some("/tmp/x"));
+        assert_eq!(c.string("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn json_by_extension() {
+        let c = Config::parse(Path::new("c.json"), r#"{"clusterID":"a","cache":"true"}"#).unwrap();
+        assert_eq!(c.string("clusterID").unwrap().as_deref(), Some("a"));
+        assert_eq!(c.bool("cache").unwrap(), Some(true));
+    }
+
+    #[test]
+    fn syntax_errors_name_file_and_line() {
+        let err = Config::parse(Path::new("/etc/x.yaml"), "clusterID: a\nrole: [unclosed\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/etc/x.yaml"), "{err}");
+        assert!(err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        let c = Config::parse(Path::new("c.yaml"), "tokenOnly: [1]\n").unwrap();
+        let err = c.bool("tokenOnly").unwrap_err().to_string();
+        assert!(err.contains("tokenOnly") && err.contains("true or false"), "{err}");
+    }
+
+    #[test]
+    fn non_mapping_and_unknown_format_are_refused() {
+        assert!(matches!(
+            Config::parse(Path::new("c.yaml"), "- a\n- b\n"),
+            Err(ConfigError::NotAMapping { .. })
+        ));
+        assert!(matches!(
+            Config::parse(Path::new("c.toml"), "a = 1"),
+            Err(ConfigError::UnsupportedFormat { .. })
+        ));
+        assert_eq!(Config::parse(Path::new("c.yaml"), "").unwrap().get("x"), None);
+    }
+
+    #[test]
+    fn read_errors_use_upstreams_wording() {
+        let err = Config::load(Path::new("/nonexistent/cfg.yaml")).unwrap_err().to_string();
+        assert!(err.starts_with("Can't read configuration file \"/nonexistent/cfg.yaml\""), "{err}");
+    }
+}

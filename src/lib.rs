@@ -1,0 +1,29 @@
+//! # aws-iam-authenticator
+//!
+//! A drop-in Rust re-implementation of the Kubernetes SIG's
+//! [AWS IAM Authenticator](https://github.com/kubernetes-sigs/aws-iam-authenticator).
+//!
+//! The library is what the `aws-iam-authenticator` binary is built from, and it is
+//! usable on its own: a Rust program or CI tool can mint a token
+//! ([`token::generate`]) or check one ([`token::verify`]) without shelling out.
+//!
+//! * [`token`] mints `k8s-aws-v1.` tokens (a presigned STS `GetCallerIdentity` URL) and
+//!   verifies them, byte for byte compatible with upstream v0.7.x.
+//! * [`credentials`] loads AWS credentials through the standard chain and assumes roles.
+//! * [`exec_credential`] speaks the kubectl credential-plugin protocol.
+//! * [`arn`] canonicalises the ARN that STS returns; [`partition`] knows which STS hosts
+//!   belong to which AWS partition.
+//! * [`config`] reads upstream's configuration file.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod arn;
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod exec_credential;
+pub mod http;
+pub mod logging;
+pub mod partition;
+pub mod token;
+pub mod version;

@@ -1,0 +1,144 @@
+//! Forwarding a checked token to STS and reading back who signed it.
+//!
+//! Upstream's HTTP client: a 10 s overall timeout, redirects never followed (hyper does
+//! not follow them, and a 3xx is reported as an error status), `Accept:
+//! application/json`, and the **server's own** cluster ID in `x-k8s-aws-id` — that
+//! header is how a token minted for another cluster is refused: its signature no longer
+//! matches. Proxy and CA settings come from [`crate::http`].
+//!
+//! Beyond upstream, the number of STS calls in flight is bounded (upstream left a TODO),
+//! so a flood of tokens cannot turn the verifier into an STS amplifier.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_smithy_http_client::Connector;
+use aws_smithy_runtime_api::client::http::HttpConnector;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
+use tokio::sync::Semaphore;
+
+use super::error::VerifyError;
+use super::generate::CLUSTER_ID_HEADER;
+use super::identity::{Identity, identity_from_caller, parse_sts_response};
+use super::verify::PresignedRequest;
+use crate::http::{ConnectorOptions, HttpError, connector, tls_context};
+
+/// Upstream's STS timeout.
+pub const STS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default bound on concurrent STS calls.
+pub const DEFAULT_MAX_CONCURRENT: usize = 256;
+
+/// Largest STS answer read; real answers are well under 2 KiB.
+const MAX_BODY: usize = 64 * 1024;
+
+/// A pooled client that asks STS who signed a presigned URL.
+#[derive(Clone)]
+pub struct StsClient {
+    connector: Arc<Connector>,
+    timeout: Duration,
+    permits: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for StsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StsClient")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StsClient {
+    /// Builds a client with proxy and trust settings from the environment.
+    pub fn from_env() -> Result<Self, HttpError> {
+        Self::new(STS_TIMEOUT, DEFAULT_MAX_CONCURRENT)
+    }
+
+    /// Builds a client with the given overall timeout and concurrency bound.
+    pub fn new(timeout: Duration, max_concurrent: usize) -> Result<Self, HttpError> {
+        let tls = tls_context()?;
+        let options = ConnectorOptions {
+            use_proxy_env: true,
+            connect_timeout: timeout,
+            read_timeout: timeout,
+        };
+        Ok(Self {
+            connector: Arc::new(connector(&tls, &options)),
+            timeout,
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+        })
+    }
+
+    /// Sends the presigned request to STS with `cluster_id` in `x-k8s-aws-id` and
+    /// returns the identity STS vouches for.
+    pub async fn get_caller_identity(
+        &self,
+        request: &PresignedRequest,
+        cluster_id: &str,
+    ) -> Result<Identity, VerifyError> {
+        let region = request.sts_region.as_str();
+        let connection_error = |message: String| VerifyError::StsConnection {
+            region: region.to_string(),
+            message,
+        };
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| connection_error("the STS client is shutting down".into()))?;
+
+        let http_request = http::Request::builder()
+            .method("GET")
+            .uri(&request.url)
+            .header(CLUSTER_ID_HEADER, cluster_id)
+            .header("accept", "application/json")
+            .body(SdkBody::empty())
+            .map_err(|e| connection_error(e.to_string()))?;
+        let http_request =
+            HttpRequest::try_from(http_request).map_err(|e| connection_error(e.to_string()))?;
+
+        let call = async {
+            let response = self
+                .connector
+                .call(http_request)
+                .await
+                .map_err(|e| connection_error(error_chain(&e)))?;
+            let status = response.status().as_u16();
+            let body = ByteStream::new(response.into_body())
+                .collect()
+                .await
+                .map_err(|e| connection_error(error_chain(&e)))?
+                .into_bytes();
+            Ok::<_, VerifyError>((status, body))
+        };
+        let (status, body) = tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| {
+                connection_error(format!(
+                    "timed out after {}s waiting for STS",
+                    self.timeout.as_secs()
+                ))
+            })??;
+        let body = body.get(..MAX_BODY).unwrap_or(&body);
+        let caller = parse_sts_response(status, body, region)?;
+        identity_from_caller(caller, &request.access_key_id, &request.host)
+    }
+}
+
+/// Renders an error with its sources, since connection errors hide the useful part
+/// (`connection refused`, a certificate problem) a few levels down.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
