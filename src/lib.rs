@@ -18,6 +18,8 @@
 #![deny(missing_docs)]
 
 pub mod arn;
+pub mod cache;
+pub mod client;
 pub mod cli;
 pub mod config;
 pub mod credentials;

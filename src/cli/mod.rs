@@ -14,6 +14,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::config::Config;
 use crate::logging::{self, LogFormat};
 
+mod cache;
 mod completion;
 mod token;
 mod verify;
@@ -90,6 +91,8 @@ pub(crate) struct GlobalArgs {
 pub(crate) enum Command {
     /// Authenticate using AWS IAM and get a token for Kubernetes
     Token(token::TokenArgs),
+    /// List or clear cached tokens and session credentials (see token --cache)
+    Cache(cache::CacheArgs),
     /// Verify a token for debugging purposes
     Verify(verify::VerifyArgs),
     /// Version will output the current build information
@@ -219,6 +222,7 @@ fn execute(cli: Cli) -> Result<(), CliError> {
     match command {
         Command::Token(args) => token::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Cache(args) => cache::run(&ctx, args),
         Command::Version(_) | Command::Completion(_) => Ok(()),
     }
 }

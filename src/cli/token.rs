@@ -1,14 +1,14 @@
 //! `aws-iam-authenticator token`: mint a token and print it for kubectl.
 
-use std::time::SystemTime;
+use std::time::Duration;
 
 use clap::Args;
 
 use super::{CliError, Context, config_error, runtime};
-use crate::credentials::{AwsContext, LoadOptions, RoleRequest, SessionName, is_interactive};
+use crate::cache::Storage;
+use crate::client::{CacheOptions, TokenOptions, get_token};
+use crate::credentials::{LoadOptions, RoleRequest, SessionName, is_interactive};
 use crate::exec_credential::{ExecCredential, ExecInfo};
-use crate::partition::sts_host;
-use crate::token::{TokenRequest, generate};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -55,22 +55,42 @@ pub(crate) struct TokenArgs {
     #[arg(long = "token-only", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     token_only: Option<bool>,
 
-    /// Cache the credential on disk until it expires
+    /// Cache tokens and assumed-role/MFA session credentials until shortly before they expire
     #[arg(long = "cache", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     cache: Option<bool>,
+
+    /// Where --cache keeps secrets: file (~/.kube/cache/aws-iam-authenticator) or keyring
+    #[arg(long = "cache-storage", value_name = "file|keyring")]
+    cache_storage: Option<String>,
+
+    /// Reuse a cached token only while it has more than this left (e.g. 60s, 5m)
+    #[arg(long = "cache-margin", value_name = "DURATION")]
+    cache_margin: Option<String>,
+
+    /// Ignore cached tokens and credentials, and refresh them
+    #[arg(long = "force-refresh")]
+    force_refresh: bool,
 }
 
-/// Plain options for one `token` run, after flags, environment and config merge.
-#[derive(Debug)]
-struct TokenOptions {
-    cluster_id: String,
-    role: Option<RoleRequest>,
-    region: Option<String>,
-    profile: Option<String>,
-    token_only: bool,
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)")),
+    };
+    Ok(Duration::from_secs(secs))
 }
 
-fn resolve(ctx: &Context, args: TokenArgs) -> Result<TokenOptions, CliError> {
+fn resolve(ctx: &Context, args: TokenArgs, interactive: bool) -> Result<(TokenOptions, bool), CliError> {
     let config = &ctx.config;
     let cluster_id = ctx
         .cluster_id()?
@@ -96,7 +116,24 @@ fn resolve(ctx: &Context, args: TokenArgs) -> Result<TokenOptions, CliError> {
             "cannot specify both --forward-session-name and --session-name parameter",
         ));
     }
-    let _cache = pick_bool(args.cache, "cache")?;
+    let cache = if pick_bool(args.cache, "cache")? {
+        let storage = match pick(args.cache_storage, "cacheStorage")? {
+            Some(s) => s.parse::<Storage>().map_err(CliError::new)?,
+            None => Storage::File,
+        };
+        let margin = match pick(args.cache_margin, "cacheMargin")? {
+            Some(m) => parse_duration(&m).map_err(CliError::new)?,
+            None => crate::cache::DEFAULT_MARGIN,
+        };
+        Some(CacheOptions {
+            storage,
+            margin,
+            force_refresh: args.force_refresh,
+            dir: None,
+        })
+    } else {
+        None
+    };
     let role = role.map(|role_arn| RoleRequest {
         role_arn,
         external_id,
@@ -106,50 +143,34 @@ fn resolve(ctx: &Context, args: TokenArgs) -> Result<TokenOptions, CliError> {
             (None, false) => SessionName::Default,
         },
     });
-    Ok(TokenOptions {
+    let options = TokenOptions {
         cluster_id,
         role,
-        region: pick(args.region, "region")?,
-        profile: args.profile.filter(|p| !p.is_empty()),
-        token_only: pick_bool(args.token_only, "tokenOnly")?,
-    })
+        load: LoadOptions {
+            region: pick(args.region, "region")?,
+            profile: args.profile.filter(|p| !p.is_empty()),
+            interactive,
+        },
+        cache,
+    };
+    Ok((options, pick_bool(args.token_only, "tokenOnly")?))
 }
 
 pub(crate) fn run(ctx: &Context, args: TokenArgs) -> Result<(), CliError> {
-    let options = resolve(ctx, args)?;
     let fail = |e: &dyn std::fmt::Display| CliError::new(format!("could not get token: {e}"));
+    // Flags are checked before anything else, so usage errors win over environment ones.
+    let (mut options, token_only) = resolve(ctx, args, false)?;
     let exec_info = ExecInfo::from_env().map_err(|e| fail(&e))?;
     if let Some(w) = &exec_info.warning {
         tracing::warn!("{w}");
     }
-    let interactive = is_interactive(exec_info.interactive);
+    options.load.interactive = is_interactive(exec_info.interactive);
 
-    let rt = runtime()?;
-    let token = rt.block_on(async {
-        let aws = AwsContext::load(&LoadOptions {
-            region: options.region.clone(),
-            profile: options.profile.clone(),
-            interactive,
-        })
-        .await
+    let token = runtime()?
+        .block_on(get_token(&options))
         .map_err(|e| fail(&e))?;
-        let base = aws.base_credentials().await.map_err(|e| fail(&e))?;
-        let credentials = match &options.role {
-            Some(role) => aws.assume_role(&base, role).await.map_err(|e| fail(&e))?,
-            None => base,
-        };
-        let host = sts_host(aws.region(), aws.flavour()).map_err(|e| fail(&e))?;
-        generate(&TokenRequest {
-            cluster_id: &options.cluster_id,
-            host: &host,
-            region: aws.region(),
-            credentials: &credentials,
-            signing_time: SystemTime::now(),
-        })
-        .map_err(|e| fail(&e))
-    })?;
 
-    if options.token_only {
+    if token_only {
         println!("{}", token.token);
     } else {
         println!(
@@ -158,4 +179,20 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("").is_err());
+    }
 }

@@ -1,0 +1,647 @@
+//! The client-side cache: tokens (`ExecCredential`s) and assumed-role / MFA session
+//! credentials, so repeated kubectl calls need no STS call and no MFA prompt.
+//!
+//! Design (kubelogin's, which fixed the problems upstream's `--cache` had):
+//!
+//! * **One entry per key**, the key a SHA-256 over *every* input that changes the
+//!   result — including a fingerprint of the base credentials' source, so that
+//!   `aws sso logout`, rotated keys or another `AWS_PROFILE` never get a stale answer.
+//! * **A lock file per key, separate from the data.** Windows byte-range locks on the
+//!   data file itself break writes (upstream #256, kubelogin #1144). The lock is taken
+//!   with a timeout; twenty kubectl processes starting at once make one AssumeRole call.
+//! * **Atomic writes**: a private temp file in the same directory, then `rename`, so a
+//!   crash never leaves a torn entry. An entry that fails to parse is ignored and
+//!   rewritten, never fatal.
+//! * **Private by construction**: the directory is 0700 and entries 0600. A cache that
+//!   other users can read is refused with the `chmod` that fixes it.
+//! * Storage is a file (default) or the OS keyring ([`Storage::Keyring`]); lock files
+//!   and non-secret metadata (for `cache list`) always stay on disk.
+//!
+//! No entry outlives its credentials: token entries carry the token's own expiry,
+//! credential entries the session's.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// Environment variable that moves kubectl-plugin caches (as kubectl and kubelogin use it).
+pub const KUBECACHEDIR: &str = "KUBECACHEDIR";
+/// Upstream's cache-file variable; its directory holds our cache.
+pub const UPSTREAM_CACHE_FILE: &str = "AWS_IAM_AUTHENTICATOR_CACHE_FILE";
+/// Service name for keyring entries.
+pub const KEYRING_SERVICE: &str = "aws-iam-authenticator";
+/// Default time a token must still be valid to be reused.
+pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
+/// How long a process waits for another one holding the same key.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+const FORMAT_VERSION: u32 = 1;
+
+/// What an entry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A minted token (the ExecCredential cache).
+    Token,
+    /// Assumed-role or MFA session credentials.
+    Credentials,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Token => "token",
+            Kind::Credentials => "credentials",
+        })
+    }
+}
+
+/// Where secrets are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    /// JSON files under the cache directory.
+    File,
+    /// The platform's keyring (Keychain, Credential Manager, keyutils).
+    Keyring,
+}
+
+impl std::str::FromStr for Storage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "file" => Ok(Storage::File),
+            "keyring" => Ok(Storage::Keyring),
+            other => Err(format!(
+                "invalid cache storage {other:?}: use `file` or `keyring`"
+            )),
+        }
+    }
+}
+
+/// Non-secret description of an entry, shown by `cache list`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// Cluster ID (token entries).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cluster_id: Option<String>,
+    /// Role ARN, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub role: Option<String>,
+    /// AWS profile.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub profile: Option<String>,
+    /// Region.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub region: Option<String>,
+}
+
+/// A cache key: a digest of every input, plus its readable label.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// What the entry holds.
+    pub kind: Kind,
+    /// Hex SHA-256 of the inputs.
+    pub digest: String,
+    /// The readable part.
+    pub label: Label,
+}
+
+impl Key {
+    /// Builds a key from its parts. Every part is length-prefixed, so no two different
+    /// input lists hash alike.
+    pub fn new(kind: Kind, label: Label, parts: &[&str]) -> Self {
+        let mut hash = Sha256::new();
+        hash.update(format!("aws-iam-authenticator-cache-v{FORMAT_VERSION}:{kind}"));
+        for part in parts {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        Key {
+            kind,
+            digest: hex::encode(hash.finalize()),
+            label,
+        }
+    }
+
+    fn file_stem(&self) -> String {
+        format!("{}-{}", self.kind, &self.digest[..32])
+    }
+}
+
+/// What is stored on disk for each entry (the secret part only with file storage).
+#[derive(Clone, Serialize, Deserialize)]
+struct Record {
+    version: u32,
+    kind: Kind,
+    #[serde(with = "time::serde::rfc3339")]
+    expires: OffsetDateTime,
+    label: Label,
+    /// Present with file storage; with keyring storage it lives in the keyring.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    secret: Option<serde_json::Value>,
+}
+
+/// An entry as listed by `cache list`: never the secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    /// Kind of entry.
+    pub kind: Kind,
+    /// Short key (the file stem).
+    pub key: String,
+    /// Readable label.
+    pub label: Label,
+    /// When the entry stops being usable.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires: OffsetDateTime,
+}
+
+/// A cache problem. Most are reported as warnings and the command carries on uncached.
+#[derive(Debug)]
+pub enum CacheError {
+    /// The directory or a file is readable by other users.
+    NotPrivate {
+        /// The path.
+        path: PathBuf,
+        /// Its mode.
+        mode: u32,
+    },
+    /// No home directory to put the cache in.
+    NoHome,
+    /// Filesystem error.
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Another process held the lock for too long.
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// The keyring failed.
+    Keyring(String),
+}
+
+impl fmt::Display for CacheError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CacheError::NotPrivate { path, mode } => write!(
+                f,
+                "cache {} is not private (mode {:04o}, readable by other users); refusing to use it: run `chmod {} {}`",
+                path.display(),
+                mode & 0o7777,
+                if path.is_dir() { "700" } else { "600" },
+                path.display()
+            ),
+            CacheError::NoHome => f.write_str(
+                "cannot find a home directory for the cache; set KUBECACHEDIR",
+            ),
+            CacheError::Io { path, source } => {
+                write!(f, "cache {}: {source}", path.display())
+            }
+            CacheError::LockTimeout { path } => write!(
+                f,
+                "timed out waiting for the cache lock {}; another aws-iam-authenticator may be stuck (delete the .lock file if not)",
+                path.display()
+            ),
+            CacheError::Keyring(msg) => write!(
+                f,
+                "keyring error: {msg}; use --cache-storage file if no keyring is available"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CacheError {}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
+    move |source| CacheError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The cache directory: `$KUBECACHEDIR/aws-iam-authenticator`, else the directory of
+/// `$AWS_IAM_AUTHENTICATOR_CACHE_FILE`, else `~/.kube/cache/aws-iam-authenticator`.
+pub fn default_dir() -> Result<PathBuf, CacheError> {
+    if let Some(dir) = std::env::var_os(KUBECACHEDIR).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("aws-iam-authenticator"));
+    }
+    if let Some(file) = std::env::var_os(UPSTREAM_CACHE_FILE).filter(|d| !d.is_empty()) {
+        if let Some(parent) = Path::new(&file).parent().filter(|p| !p.as_os_str().is_empty()) {
+            return Ok(parent.to_path_buf());
+        }
+    }
+    let home = std::env::home_dir().ok_or(CacheError::NoHome)?;
+    Ok(home.join(".kube").join("cache").join("aws-iam-authenticator"))
+}
+
+/// An open cache directory.
+#[derive(Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    storage: Storage,
+    lock_timeout: Duration,
+}
+
+/// A held per-key lock; released on drop.
+#[derive(Debug)]
+pub struct LockGuard {
+    file: File,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), CacheError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(path).map_err(io_err(path))?;
+    let mode = meta.mode();
+    if mode & 0o077 != 0 {
+        return Err(CacheError::NotPrivate {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path) -> Result<(), CacheError> {
+    // Windows: the directory lives in the user's profile, which only they can read.
+    Ok(())
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        if let Some(parent) = dir.parent() {
+            fs::create_dir_all(parent).map_err(io_err(parent))?;
+        }
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir)
+            .or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })
+            .map_err(io_err(dir))
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir).map_err(io_err(dir))
+    }
+}
+
+fn open_private(path: &Path, write: bool) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    if write {
+        options.write(true).create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+impl Cache {
+    /// Opens (creating if needed) the cache at `dir`. Refuses a directory other users
+    /// can read.
+    pub fn open(dir: PathBuf, storage: Storage) -> Result<Self, CacheError> {
+        create_private_dir(&dir)?;
+        check_private(&dir)?;
+        Ok(Cache {
+            dir,
+            storage,
+            lock_timeout: LOCK_TIMEOUT,
+        })
+    }
+
+    /// Changes how long [`Cache::lock`] waits.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn data_path(&self, key: &Key) -> PathBuf {
+        self.dir.join(format!("{}.json", key.file_stem()))
+    }
+
+    fn lock_path(&self, key: &Key) -> PathBuf {
+        self.dir.join(format!("{}.lock", key.file_stem()))
+    }
+
+    /// Takes the key's lock, waiting up to the lock timeout.
+    pub fn lock(&self, key: &Key) -> Result<LockGuard, CacheError> {
+        let path = self.lock_path(key);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let deadline = Instant::now() + self.lock_timeout;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(LockGuard { file }),
+                Err(fs::TryLockError::WouldBlock) => {
+                    if Instant::now() >= deadline {
+                        return Err(CacheError::LockTimeout { path });
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+            }
+        }
+    }
+
+    /// Reads an entry that is still valid `margin` from now. Corrupt or foreign entries
+    /// read as absent (they will be overwritten); a non-private file is an error.
+    pub fn get<T: for<'de> Deserialize<'de>>(
+        &self,
+        key: &Key,
+        now: OffsetDateTime,
+        margin: Duration,
+    ) -> Result<Option<T>, CacheError> {
+        let path = self.data_path(key);
+        if !path.exists() {
+            return Ok(None);
+        }
+        check_private(&path)?;
+        let Ok(bytes) = fs::read(&path) else {
+            return Ok(None);
+        };
+        let Ok(record) = serde_json::from_slice::<Record>(&bytes) else {
+            tracing::debug!(path = %path.display(), "ignoring a corrupt cache entry");
+            return Ok(None);
+        };
+        if record.version != FORMAT_VERSION || record.kind != key.kind {
+            return Ok(None);
+        }
+        if record.expires - margin <= now {
+            return Ok(None);
+        }
+        let secret = match self.storage {
+            Storage::File => record.secret,
+            Storage::Keyring => keyring_get(&key.digest)?,
+        };
+        Ok(secret.and_then(|s| serde_json::from_value(s).ok()))
+    }
+
+    /// Stores an entry atomically.
+    pub fn put<T: Serialize>(
+        &self,
+        key: &Key,
+        value: &T,
+        expires: OffsetDateTime,
+    ) -> Result<(), CacheError> {
+        let secret = serde_json::to_value(value).map_err(|e| CacheError::Io {
+            path: self.data_path(key),
+            source: std::io::Error::other(e),
+        })?;
+        let secret = match self.storage {
+            Storage::File => Some(secret),
+            Storage::Keyring => {
+                keyring_set(&key.digest, &secret)?;
+                None
+            }
+        };
+        let record = Record {
+            version: FORMAT_VERSION,
+            kind: key.kind,
+            expires,
+            label: key.label.clone(),
+            secret,
+        };
+        let bytes = serde_json::to_vec(&record).map_err(|e| CacheError::Io {
+            path: self.data_path(key),
+            source: std::io::Error::other(e),
+        })?;
+        self.write_atomically(&self.data_path(key), &bytes)
+    }
+
+    fn write_atomically(&self, path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+        let tmp = self.dir.join(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let result = (|| {
+            let mut file = open_private(&tmp, true)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            fs::rename(&tmp, path)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result.map_err(io_err(path))
+    }
+
+    /// Every entry, with its label and expiry (never the secret).
+    pub fn list(&self) -> Result<Vec<Listing>, CacheError> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(io_err(&self.dir))? {
+            let entry = entry.map_err(io_err(&self.dir))?;
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let Ok(bytes) = fs::read(&path) else { continue };
+            let Ok(record) = serde_json::from_slice::<Record>(&bytes) else {
+                continue;
+            };
+            out.push(Listing {
+                kind: record.kind,
+                key: path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                label: record.label,
+                expires: record.expires,
+            });
+        }
+        out.sort_by(|a, b| (a.kind as u8, &a.key).cmp(&(b.kind as u8, &b.key)));
+        Ok(out)
+    }
+
+    /// Removes entries for which `select` is true; returns how many.
+    pub fn clear(&self, select: impl Fn(&Listing) -> bool) -> Result<usize, CacheError> {
+        let mut removed = 0;
+        for listing in self.list()? {
+            if !select(&listing) {
+                continue;
+            }
+            let data = self.dir.join(format!("{}.json", listing.key));
+            fs::remove_file(&data).map_err(io_err(&data))?;
+            let _ = fs::remove_file(self.dir.join(format!("{}.lock", listing.key)));
+            removed += 1;
+        }
+        // Torn temp files from crashed writers.
+        if let Ok(entries) = fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(feature = "keyring")]
+fn keyring_entry(digest: &str) -> Result<keyring::Entry, CacheError> {
+    keyring::Entry::new(KEYRING_SERVICE, digest).map_err(|e| CacheError::Keyring(e.to_string()))
+}
+
+#[cfg(feature = "keyring")]
+fn keyring_get(digest: &str) -> Result<Option<serde_json::Value>, CacheError> {
+    match keyring_entry(digest)?.get_password() {
+        Ok(text) => Ok(serde_json::from_str(&text).ok()),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(CacheError::Keyring(e.to_string())),
+    }
+}
+
+#[cfg(feature = "keyring")]
+fn keyring_set(digest: &str, value: &serde_json::Value) -> Result<(), CacheError> {
+    keyring_entry(digest)?
+        .set_password(&value.to_string())
+        .map_err(|e| CacheError::Keyring(e.to_string()))
+}
+
+#[cfg(not(feature = "keyring"))]
+fn keyring_get(_digest: &str) -> Result<Option<serde_json::Value>, CacheError> {
+    Err(CacheError::Keyring(
+        "this build has no keyring support (cargo feature `keyring`)".into(),
+    ))
+}
+
+#[cfg(not(feature = "keyring"))]
+fn keyring_set(_digest: &str, _value: &serde_json::Value) -> Result<(), CacheError> {
+    keyring_get("").map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(parts: &[&str]) -> Key {
+        Key::new(Kind::Token, Label::default(), parts)
+    }
+
+    #[test]
+    fn keys_separate_their_parts() {
+        assert_ne!(key(&["ab", "c"]).digest, key(&["a", "bc"]).digest);
+        assert_eq!(key(&["a", "b"]).digest, key(&["a", "b"]).digest);
+        assert_ne!(
+            Key::new(Kind::Token, Label::default(), &["a"]).digest,
+            Key::new(Kind::Credentials, Label::default(), &["a"]).digest
+        );
+    }
+
+    #[test]
+    fn round_trip_expiry_and_margin() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path().join("c"), Storage::File).unwrap();
+        let k = key(&["x"]);
+        let now = OffsetDateTime::now_utc();
+        cache.put(&k, &"secret-value", now + Duration::from_secs(120)).unwrap();
+        let got: Option<String> = cache.get(&k, now, DEFAULT_MARGIN).unwrap();
+        assert_eq!(got.as_deref(), Some("secret-value"));
+        // Less than the margin left: a miss.
+        let got: Option<String> = cache.get(&k, now + Duration::from_secs(61), DEFAULT_MARGIN).unwrap();
+        assert_eq!(got, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_private_and_lax_ones_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path().join("c"), Storage::File).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(cache.dir()), 0o700);
+        let k = key(&["y"]);
+        let now = OffsetDateTime::now_utc();
+        cache.put(&k, &1, now + Duration::from_secs(600)).unwrap();
+        let data = cache.data_path(&k);
+        assert_eq!(mode(&data), 0o600);
+        fs::set_permissions(&data, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = cache.get::<i32>(&k, now, DEFAULT_MARGIN).unwrap_err();
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+        fs::set_permissions(cache.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+        let err = Cache::open(cache.dir().to_path_buf(), Storage::File).unwrap_err();
+        assert!(err.to_string().contains("chmod 700"), "{err}");
+    }
+
+    #[test]
+    fn corrupt_entries_read_as_absent_and_are_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path().join("c"), Storage::File).unwrap();
+        let k = key(&["z"]);
+        let now = OffsetDateTime::now_utc();
+        cache.put(&k, &"v", now + Duration::from_secs(600)).unwrap();
+        fs::write(cache.data_path(&k), b"{\"version\":1,\"kind\":\"tok").unwrap();
+        assert_eq!(cache.get::<String>(&k, now, DEFAULT_MARGIN).unwrap(), None);
+        cache.put(&k, &"v2", now + Duration::from_secs(600)).unwrap();
+        assert_eq!(cache.get::<String>(&k, now, DEFAULT_MARGIN).unwrap().as_deref(), Some("v2"));
+    }
+
+    #[test]
+    fn lock_times_out_while_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path().join("c"), Storage::File)
+            .unwrap()
+            .with_lock_timeout(Duration::from_millis(100));
+        let k = key(&["l"]);
+        let held = cache.lock(&k).unwrap();
+        // A second handle in the same process contends like another process would.
+        assert!(matches!(cache.lock(&k), Err(CacheError::LockTimeout { .. })));
+        drop(held);
+        assert!(cache.lock(&k).is_ok());
+    }
+
+    #[test]
+    fn list_and_clear_never_show_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path().join("c"), Storage::File).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let label = |c: &str| Label {
+            cluster_id: Some(c.into()),
+            ..Label::default()
+        };
+        cache.put(&Key::new(Kind::Token, label("a"), &["a"]), &"SECRET-A", now + Duration::from_secs(600)).unwrap();
+        cache.put(&Key::new(Kind::Token, label("b"), &["b"]), &"SECRET-B", now + Duration::from_secs(600)).unwrap();
+        let listed = cache.list().unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(!serde_json::to_string(&listed).unwrap().contains("SECRET"));
+        let removed = cache.clear(|l| l.label.cluster_id.as_deref() == Some("a")).unwrap();
+        assert_eq!(removed, 1);
+        assert_eq!(cache.list().unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,91 @@
+//! `aws-iam-authenticator cache list|clear`.
+
+use clap::{Args, Subcommand};
+use time::OffsetDateTime;
+
+use super::{CliError, Context};
+use crate::cache::{Cache, Storage, default_dir};
+use crate::exec_credential::format_timestamp;
+
+/// Flags of `cache`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  aws-iam-authenticator cache list\n  aws-iam-authenticator cache clear -i my-cluster\n  aws-iam-authenticator cache clear --all")]
+pub(crate) struct CacheArgs {
+    #[command(subcommand)]
+    action: CacheAction,
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheAction {
+    /// List cached entries: kind, cluster, role, profile, region and expiry (never secrets)
+    List {
+        /// Output format: text or json
+        #[arg(short = 'o', long = "output", default_value = "text")]
+        output: String,
+    },
+    /// Remove cached entries
+    Clear {
+        /// Remove everything
+        #[arg(long)]
+        all: bool,
+        /// Clusters whose tokens to remove (in addition to -i)
+        clusters: Vec<String>,
+    },
+}
+
+pub(crate) fn run(ctx: &Context, args: CacheArgs) -> Result<(), CliError> {
+    let dir = default_dir().map_err(|e| CliError::new(e.to_string()))?;
+    if !dir.exists() {
+        if matches!(args.action, CacheAction::List { .. }) {
+            eprintln!("no cache at {}", dir.display());
+        }
+        return Ok(());
+    }
+    let cache = Cache::open(dir, Storage::File).map_err(|e| CliError::new(e.to_string()))?;
+    match args.action {
+        CacheAction::List { output } => {
+            let entries = cache.list().map_err(|e| CliError::new(e.to_string()))?;
+            if output == "json" {
+                println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_default());
+                return Ok(());
+            }
+            let now = OffsetDateTime::now_utc();
+            println!("{:<12} {:<20} {:<45} {:<12} {:<14} {:<21} STATE", "KIND", "CLUSTER", "ROLE", "PROFILE", "REGION", "EXPIRES");
+            for e in entries {
+                let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<12} {:<20} {:<45} {:<12} {:<14} {:<21} {}",
+                    e.kind.to_string(),
+                    dash(&e.label.cluster_id),
+                    dash(&e.label.role),
+                    dash(&e.label.profile),
+                    dash(&e.label.region),
+                    format_timestamp(e.expires),
+                    if e.expires > now { "valid" } else { "expired" }
+                );
+            }
+            Ok(())
+        }
+        CacheAction::Clear { all, mut clusters } => {
+            if let Some(id) = ctx.cluster_id.clone() {
+                clusters.push(id);
+            }
+            if !all && clusters.is_empty() {
+                return Err(CliError::new(
+                    "nothing to clear: pass --all, or -i CLUSTER (or cluster IDs as arguments)",
+                ));
+            }
+            let removed = cache
+                .clear(|e| {
+                    all || e
+                        .label
+                        .cluster_id
+                        .as_ref()
+                        .is_some_and(|c| clusters.contains(c))
+                })
+                .map_err(|e| CliError::new(e.to_string()))?;
+            eprintln!("removed {removed} cache entr{}", if removed == 1 { "y" } else { "ies" });
+            Ok(())
+        }
+    }
+}
