@@ -295,6 +295,7 @@ async fn credentials(
                     &role.role_arn,
                     role.external_id.as_deref().unwrap_or(""),
                     &session_spec(role),
+                    &role.duration.map(|d| d.as_secs().to_string()).unwrap_or_default(),
                     aws.profile_name(),
                     aws.region(),
                     fingerprint,

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     path: Option<PathBuf>,
+    text: Option<String>,
     root: Map<String, Value>,
 }
 
@@ -151,6 +152,7 @@ impl Config {
         };
         Ok(Config {
             path: Some(path.to_path_buf()),
+            text: Some(text.to_string()),
             root,
         })
     }
@@ -158,6 +160,11 @@ impl Config {
     /// The file this configuration came from.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// The file's text, for pointing at lines in errors.
+    pub fn text(&self) -> Option<&str> {
+        self.text.as_deref()
     }
 
     /// A raw value by (case-insensitive) key; `server.port` style paths descend.

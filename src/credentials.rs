@@ -65,6 +65,8 @@ pub struct RoleRequest {
     pub external_id: Option<String>,
     /// How to name the session.
     pub session_name: SessionName,
+    /// `--role-duration`; STS's default (one hour) otherwise.
+    pub duration: Option<Duration>,
 }
 
 /// Where the region came from, for logs and cache keys.
@@ -553,7 +555,10 @@ impl AwsContext {
                 forwarded_session_name(&user_id).unwrap_or_else(default_session_name)
             }
         };
-        self.assume(base, &role.role_arn, &session_name, role.external_id.as_deref(), None, None)
+        let duration = role
+            .duration
+            .map(|d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX));
+        self.assume(base, &role.role_arn, &session_name, role.external_id.as_deref(), None, duration)
             .await
     }
 

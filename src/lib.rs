@@ -14,6 +14,8 @@
 //! * [`arn`] canonicalises the ARN that STS returns; [`partition`] knows which STS hosts
 //!   belong to which AWS partition.
 //! * [`config`] reads upstream's configuration file.
+//! * With the `server` cargo feature, `server` is the token-review webhook and `mapper`
+//!   maps verified identities to Kubernetes users.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -26,6 +28,10 @@ pub mod credentials;
 pub mod exec_credential;
 pub mod http;
 pub mod logging;
+#[cfg(feature = "server")]
+pub mod mapper;
 pub mod partition;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod token;
 pub mod version;

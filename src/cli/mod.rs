@@ -16,6 +16,8 @@ use crate::logging::{self, LogFormat};
 
 mod cache;
 mod completion;
+#[cfg(feature = "server")]
+mod server;
 mod token;
 mod verify;
 mod version;
@@ -97,6 +99,12 @@ pub(crate) enum Command {
     Verify(verify::VerifyArgs),
     /// Version will output the current build information
     Version(version::VersionArgs),
+    /// Run a webhook validation server suitable that validates tokens using AWS IAM
+    #[cfg(feature = "server")]
+    Server(server::ServerArgs),
+    /// Pre-generate certificate, private key, and kubeconfig files for the server
+    #[cfg(feature = "server")]
+    Init(server::InitArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completion(completion::CompletionArgs),
 }
@@ -134,6 +142,8 @@ impl CliError {
 pub(crate) struct Context {
     pub(crate) config: Config,
     pub(crate) cluster_id: Option<String>,
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) feature_gates: Option<String>,
 }
 
 impl Context {
@@ -218,11 +228,16 @@ fn execute(cli: Cli) -> Result<(), CliError> {
     let ctx = Context {
         config,
         cluster_id: global.cluster_id.clone(),
+        feature_gates: global.feature_gates.clone(),
     };
     match command {
         Command::Token(args) => token::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Cache(args) => cache::run(&ctx, args),
+        #[cfg(feature = "server")]
+        Command::Server(args) => server::run_server(&ctx, args),
+        #[cfg(feature = "server")]
+        Command::Init(args) => server::run_init(&ctx, args),
         Command::Version(_) | Command::Completion(_) => Ok(()),
     }
 }

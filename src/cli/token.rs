@@ -43,6 +43,10 @@ pub(crate) struct TokenArgs {
     #[arg(long = "forward-session-name", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     forward_session_name: Option<bool>,
 
+    /// Duration of the assumed role session (e.g. 900, 15m, 1h; at least 15m for real STS)
+    #[arg(long = "role-duration", value_name = "DURATION")]
+    role_duration: Option<String>,
+
     /// Region to use for the STS endpoint
     #[arg(long = "region", value_name = "REGION")]
     region: Option<String>,
@@ -134,9 +138,14 @@ fn resolve(ctx: &Context, args: TokenArgs, interactive: bool) -> Result<(TokenOp
     } else {
         None
     };
+    let duration = match pick(args.role_duration, "roleDuration")? {
+        Some(d) => Some(parse_duration(&d).map_err(CliError::new)?),
+        None => None,
+    };
     let role = role.map(|role_arn| RoleRequest {
         role_arn,
         external_id,
+        duration,
         session_name: match (session_name, forward) {
             (Some(name), _) => SessionName::Named(name),
             (None, true) => SessionName::Forward,

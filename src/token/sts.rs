@@ -34,12 +34,23 @@ pub const DEFAULT_MAX_CONCURRENT: usize = 256;
 /// Largest STS answer read; real answers are well under 2 KiB.
 const MAX_BODY: usize = 64 * 1024;
 
+/// Receives STS outcomes, for upstream's `sts_*` metrics.
+pub trait StsObserver: Send + Sync {
+    /// The request never got an HTTP answer.
+    fn connection_failure(&self, _region: &str) {}
+    /// STS answered with `status`.
+    fn response(&self, _region: &str, _status: u16) {}
+    /// STS said `Throttling`.
+    fn throttled(&self, _region: &str) {}
+}
+
 /// A pooled client that asks STS who signed a presigned URL.
 #[derive(Clone)]
 pub struct StsClient {
     connector: Arc<Connector>,
     timeout: Duration,
     permits: Arc<Semaphore>,
+    observer: Option<Arc<dyn StsObserver>>,
 }
 
 impl std::fmt::Debug for StsClient {
@@ -68,7 +79,14 @@ impl StsClient {
             connector: Arc::new(connector(&tls, &options)),
             timeout,
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            observer: None,
         })
+    }
+
+    /// Reports outcomes to `observer` (the server's metrics).
+    pub fn with_observer(mut self, observer: Arc<dyn StsObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Sends the presigned request to STS with `cluster_id` in `x-k8s-aws-id` and
@@ -113,16 +131,34 @@ impl StsClient {
                 .into_bytes();
             Ok::<_, VerifyError>((status, body))
         };
-        let (status, body) = tokio::time::timeout(self.timeout, call)
+        let outcome = tokio::time::timeout(self.timeout, call)
             .await
-            .map_err(|_| {
-                connection_error(format!(
+            .unwrap_or_else(|_| {
+                Err(connection_error(format!(
                     "timed out after {}s waiting for STS",
                     self.timeout.as_secs()
-                ))
-            })??;
+                )))
+            });
+        let (status, body) = match outcome {
+            Ok(answer) => answer,
+            Err(e) => {
+                if let Some(o) = &self.observer {
+                    o.connection_failure(region);
+                }
+                return Err(e);
+            }
+        };
+        if let Some(o) = &self.observer {
+            o.response(region, status);
+        }
         let body = body.get(..MAX_BODY).unwrap_or(&body);
-        let caller = parse_sts_response(status, body, region)?;
+        let caller = parse_sts_response(status, body, region);
+        if let (Err(e), Some(o)) = (&caller, &self.observer) {
+            if e.is_throttling() {
+                o.throttled(region);
+            }
+        }
+        let caller = caller?;
         identity_from_caller(caller, &request.access_key_id, &request.host)
     }
 }

@@ -1,0 +1,510 @@
+//! Server configuration: flags over the `server.*` keys of the config file over
+//! upstream's defaults (upstream `pkg/config/types.go` and `cmd/.../server.go`).
+//!
+//! Everything is validated here, before the server listens, and every error names the
+//! file, the key and — where the file has it — the line.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::mapper::{BackendMode, RoleMapping, UserMapping, validate_backend_modes};
+use crate::partition::Partition;
+
+use super::tls::Limits;
+
+/// Upstream's default listen address.
+pub const DEFAULT_ADDRESS: &str = "127.0.0.1";
+/// Upstream's default port.
+pub const DEFAULT_PORT: u16 = 21362;
+/// Upstream's plain-HTTP health port.
+pub const DEFAULT_HEALTH_PORT: u16 = 21363;
+/// Upstream's default state directory.
+pub const DEFAULT_STATE_DIR: &str = "/var/aws-iam-authenticator";
+/// Upstream's default webhook kubeconfig path.
+pub const DEFAULT_GENERATE_KUBECONFIG: &str = "/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml";
+/// Upstream's default hostname (from `init`'s flag, which `server` shares).
+pub const DEFAULT_HOSTNAME: &str = "localhost";
+
+/// A server start-up failure.
+#[derive(Debug)]
+pub enum ServerError {
+    /// Bad configuration (flags or file).
+    Config(String),
+    /// Certificates, kubeconfig or listening failed.
+    Init(String),
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerError::Config(msg) | ServerError::Init(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// Upstream's alpha feature gates (`--feature-gates K=true,…`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeatureGates {
+    /// `init` writes into the state dir and the `--generate-kubeconfig` path.
+    pub configured_init_directories: bool,
+    /// Accepted; the CRD backend is chosen with `--backend-mode` (upstream never reads it).
+    pub iam_identity_mapping_crd: bool,
+    /// Match AWS SSO permission-set roles (`mapRoles: - sso: …`).
+    pub sso_role_match: bool,
+}
+
+impl FeatureGates {
+    /// Parses `K=true,K2=false`.
+    pub fn parse(text: Option<&str>) -> Result<Self, String> {
+        let mut gates = FeatureGates::default();
+        for pair in text.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("invalid feature gate {pair:?}: use NAME=true|false"))?;
+            let value: bool = value.trim().parse().map_err(|_| {
+                format!("invalid value {value:?} for feature gate {key}: use true or false")
+            })?;
+            match key.trim() {
+                "ConfiguredInitDirectories" => gates.configured_init_directories = value,
+                "IAMIdentityMappingCRD" => gates.iam_identity_mapping_crd = value,
+                "SSORoleMatch" => gates.sso_role_match = value,
+                other => {
+                    return Err(format!(
+                        "unrecognized feature gate: {other} (known: ConfiguredInitDirectories, IAMIdentityMappingCRD, SSORoleMatch)"
+                    ));
+                }
+            }
+        }
+        Ok(gates)
+    }
+}
+
+/// Server flags as given on the command line (`None` = not given).
+#[derive(Clone, Debug, Default)]
+pub struct ServerFlags {
+    /// `--partition`.
+    pub partition: Option<String>,
+    /// `--generate-kubeconfig`.
+    pub generate_kubeconfig: Option<PathBuf>,
+    /// `--kubeconfig-pregenerated`.
+    pub kubeconfig_pregenerated: Option<bool>,
+    /// `--state-dir`.
+    pub state_dir: Option<PathBuf>,
+    /// `--address`.
+    pub address: Option<String>,
+    /// `--hostname` (`init`).
+    pub hostname: Option<String>,
+    /// `--port`.
+    pub port: Option<u16>,
+    /// `--backend-mode`.
+    pub backend_mode: Option<Vec<String>>,
+    /// `--kubeconfig`.
+    pub kubeconfig: Option<String>,
+    /// `--master`.
+    pub master: Option<String>,
+    /// `--ec2-describeInstances-qps`.
+    pub ec2_qps: Option<u32>,
+    /// `--ec2-describeInstances-burst`.
+    pub ec2_burst: Option<u32>,
+    /// `--health-port` (0 disables).
+    pub health_port: Option<u16>,
+}
+
+/// The resolved server configuration.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// The cluster ID.
+    pub cluster_id: String,
+    /// The partition whose STS hosts are accepted.
+    pub partition: Partition,
+    /// Hostname for the certificate and kubeconfig.
+    pub hostname: String,
+    /// Listen address.
+    pub address: String,
+    /// Listen port.
+    pub port: u16,
+    /// Plain-HTTP health port, if any.
+    pub health_port: Option<u16>,
+    /// Where cert.pem and key.pem live.
+    pub state_dir: PathBuf,
+    /// Where the webhook kubeconfig is written.
+    pub generate_kubeconfig: PathBuf,
+    /// Do not write the kubeconfig.
+    pub kubeconfig_pregenerated: bool,
+    /// Kubernetes client kubeconfig (Kubernetes-backed backends).
+    pub kubeconfig: Option<String>,
+    /// Kubernetes API server URL override.
+    pub master: Option<String>,
+    /// Backend order.
+    pub backend_modes: Vec<BackendMode>,
+    /// EC2 DescribeInstances rate limit.
+    pub ec2_qps: u32,
+    /// EC2 DescribeInstances burst.
+    pub ec2_burst: u32,
+    /// Role to assume for EC2 calls.
+    pub ec2_role_arn: Option<String>,
+    /// `server.sourceARN` for confused-deputy headers.
+    pub source_arn: Option<String>,
+    /// Accounts scrubbed from logs and UIDs.
+    pub scrubbed_accounts: Vec<String>,
+    /// DynamicFile path.
+    pub dynamic_file_path: Option<PathBuf>,
+    /// DynamicFile keyed by user ID.
+    pub dynamic_file_user_id_strict: bool,
+    /// Dynamic backend-mode file.
+    pub dynamic_backend_mode_path: Option<PathBuf>,
+    /// `mapRoles`.
+    pub role_mappings: Vec<RoleMapping>,
+    /// `mapUsers`.
+    pub user_mappings: Vec<UserMapping>,
+    /// `mapAccounts`.
+    pub mapped_accounts: Vec<String>,
+    /// Reserved username prefixes by backend.
+    pub reserved_prefixes: HashMap<BackendMode, Vec<String>>,
+    /// Feature gates.
+    pub feature_gates: FeatureGates,
+    /// STS call timeout.
+    pub sts_timeout: Duration,
+    /// Concurrent STS calls allowed.
+    pub max_concurrent_sts: usize,
+    /// Connection limits.
+    pub limits: Limits,
+    config_file: Option<PathBuf>,
+    config_text: Option<String>,
+}
+
+fn config_err(e: crate::config::ConfigError) -> ServerError {
+    ServerError::Config(e.to_string())
+}
+
+impl ServerOptions {
+    /// Resolves flags over the config file over defaults, and validates the result.
+    pub fn resolve(
+        cluster_id: Option<String>,
+        gates: FeatureGates,
+        flags: ServerFlags,
+        config: &Config,
+    ) -> Result<Self, ServerError> {
+        let s = |key: &str| config.string(&format!("server.{key}")).map_err(config_err);
+        let b = |key: &str| config.bool(&format!("server.{key}")).map_err(config_err);
+        let n = |key: &str| config.u64(&format!("server.{key}")).map_err(config_err);
+        let file_label = config
+            .path()
+            .map(|p| format!(" in {}", p.display()))
+            .unwrap_or_default();
+
+        let cluster_id = cluster_id
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| ServerError::Config("cluster ID cannot be empty: pass -i/--cluster-id or set clusterID in the config file".into()))?;
+        let partition_id = flags.partition.or(s("partition")?).unwrap_or_else(|| "aws".into());
+        let partition: Partition = partition_id
+            .parse()
+            .map_err(|e: crate::partition::UnknownPartition| ServerError::Config(e.to_string()))?;
+        let port = match flags.port {
+            Some(p) => p,
+            None => match n("port")? {
+                Some(p) => u16::try_from(p).map_err(|_| {
+                    ServerError::Config(format!("server.port{file_label} must be a port number (1-65535), got {p}"))
+                })?,
+                None => DEFAULT_PORT,
+            },
+        };
+        let health_port = match flags.health_port {
+            Some(0) => None,
+            Some(p) => Some(p),
+            None => Some(DEFAULT_HEALTH_PORT),
+        };
+        let backend_strings = match flags.backend_mode {
+            Some(modes) => modes,
+            None => match config.get("server.backendMode") {
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string).ok_or_else(|| ServerError::Config(format!("server.backendMode{file_label} must be a list of strings"))))
+                    .collect::<Result<_, _>>()?,
+                Some(serde_json::Value::String(s)) => s.split([',', ' ']).filter(|x| !x.is_empty()).map(str::to_string).collect(),
+                Some(_) => return Err(ServerError::Config(format!("server.backendMode{file_label} must be a list of strings"))),
+                None => vec!["MountedFile".to_string()],
+            },
+        };
+        let backend_modes = validate_backend_modes(&backend_strings)
+            .map_err(|e| ServerError::Config(format!("invalid --backend-mode: {e}")))?;
+
+        let list = |key: &str| -> Result<Vec<serde_json::Value>, ServerError> {
+            match config.get(&format!("server.{key}")) {
+                None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+                Some(serde_json::Value::Array(items)) => Ok(items.clone()),
+                Some(_) => Err(ServerError::Config(format!(
+                    "server.{key}{file_label} must be a list{}",
+                    line_hint(config, key)
+                ))),
+            }
+        };
+        let parse_entries = |key: &str| -> Result<Vec<serde_json::Value>, ServerError> { list(key) };
+        let role_mappings = parse_entries("mapRoles")?
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                serde_json::from_value::<RoleMapping>(v).map_err(|e| {
+                    ServerError::Config(format!(
+                        "server.mapRoles[{i}]{file_label}: {e}{}",
+                        entry_line_hint(config, "mapRoles", i)
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let user_mappings = parse_entries("mapUsers")?
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                serde_json::from_value::<UserMapping>(v).map_err(|e| {
+                    ServerError::Config(format!(
+                        "server.mapUsers[{i}]{file_label}: {e}{}",
+                        entry_line_hint(config, "mapUsers", i)
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let strings = |key: &str| -> Result<Vec<String>, ServerError> {
+            list(key)?
+                .into_iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => Ok(s),
+                    serde_json::Value::Number(n) => Ok(n.to_string()),
+                    _ => Err(ServerError::Config(format!(
+                        "server.{key}{file_label} must be a list of strings{}",
+                        line_hint(config, key)
+                    ))),
+                })
+                .collect()
+        };
+        let mapped_accounts = strings("mapAccounts")?;
+        let scrubbed_accounts = strings("scrubbedAccounts")?;
+
+        let mut reserved_prefixes: HashMap<BackendMode, Vec<String>> = HashMap::new();
+        for (i, entry) in list("reservedPrefixConfig")?.into_iter().enumerate() {
+            let obj = entry.as_object().ok_or_else(|| {
+                ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label} must be a mapping with backendmode and usernamePrefixReserveList"))
+            })?;
+            let mode = obj
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("backendmode"))
+                .and_then(|(_, v)| v.as_str())
+                .ok_or_else(|| ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label}: backendmode is required")))?;
+            let mode = validate_backend_modes(&[mode.to_string()])
+                .map_err(|e| ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label}: {e}")))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label}: backendmode is required")))?;
+            let prefixes: Vec<String> = obj
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("usernamePrefixReserveList"))
+                .and_then(|(_, v)| v.as_array())
+                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            reserved_prefixes.insert(mode, prefixes);
+        }
+
+        let dynamic_file_path = s("dynamicfilepath")?.filter(|p| !p.is_empty()).map(PathBuf::from);
+        let has_dynamic_mode = backend_modes.contains(&BackendMode::DynamicFile);
+        if has_dynamic_mode != dynamic_file_path.is_some() {
+            return Err(ServerError::Config(
+                "backend mode DynamicFile and server.dynamicfilepath must be set together".into(),
+            ));
+        }
+
+        let options = ServerOptions {
+            cluster_id,
+            partition,
+            hostname: flags.hostname.or(s("hostname")?).unwrap_or_else(|| DEFAULT_HOSTNAME.into()),
+            address: flags.address.or(s("address")?).unwrap_or_else(|| DEFAULT_ADDRESS.into()),
+            port,
+            health_port,
+            state_dir: flags
+                .state_dir
+                .or(s("stateDir")?.map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_DIR)),
+            generate_kubeconfig: flags
+                .generate_kubeconfig
+                .or(s("generateKubeconfig")?.map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_GENERATE_KUBECONFIG)),
+            kubeconfig_pregenerated: match flags.kubeconfig_pregenerated {
+                Some(v) => v,
+                None => b("kubeconfigPregenerated")?.unwrap_or(false),
+            },
+            kubeconfig: flags.kubeconfig.or(s("kubeconfig")?).filter(|k| !k.is_empty()),
+            master: flags.master.or(s("master")?).filter(|m| !m.is_empty()),
+            backend_modes,
+            ec2_qps: match flags.ec2_qps {
+                Some(v) => v,
+                None => n("ec2DescribeInstancesQps")?.map(|v| v as u32).unwrap_or(15),
+            },
+            ec2_burst: match flags.ec2_burst {
+                Some(v) => v,
+                None => n("ec2DescribeInstancesBurst")?.map(|v| v as u32).unwrap_or(5),
+            },
+            ec2_role_arn: s("ec2DescribeInstancesRoleARN")?.filter(|v| !v.is_empty()),
+            source_arn: s("sourceARN")?.filter(|v| !v.is_empty()),
+            scrubbed_accounts,
+            dynamic_file_path,
+            dynamic_file_user_id_strict: b("dynamicfileUserIDStrict")?.unwrap_or(false),
+            dynamic_backend_mode_path: s("dynamicBackendModePath")?.filter(|p| !p.is_empty()).map(PathBuf::from),
+            role_mappings,
+            user_mappings,
+            mapped_accounts,
+            reserved_prefixes,
+            feature_gates: gates,
+            sts_timeout: crate::token::sts::STS_TIMEOUT,
+            max_concurrent_sts: crate::token::sts::DEFAULT_MAX_CONCURRENT,
+            limits: Limits::default(),
+            config_file: config.path().map(PathBuf::from),
+            config_text: config.text().map(str::to_string),
+        };
+        Ok(options)
+    }
+
+    /// Adds the config file (and the line of the offending entry, when the message
+    /// names `mapRoles[i]`/`mapUsers[i]`) to a mapping validation error.
+    pub fn describe_config_error(&self, message: &str) -> String {
+        let file = self
+            .config_file
+            .as_ref()
+            .map(|p| format!(" in {}", p.display()))
+            .unwrap_or_default();
+        let mut line = String::new();
+        if let Some(text) = &self.config_text {
+            for key in ["mapRoles", "mapUsers"] {
+                if let Some(rest) = message.split(&format!("{key}[")).nth(1) {
+                    if let Some(i) = rest.split(']').next().and_then(|i| i.parse::<usize>().ok()) {
+                        if let Some(n) = entry_line(text, key, i) {
+                            line = format!(" (line {n})");
+                        }
+                    }
+                }
+            }
+        }
+        format!("invalid server configuration{file}{line}: {message}")
+    }
+}
+
+fn line_hint(config: &Config, key: &str) -> String {
+    config
+        .text()
+        .and_then(|t| {
+            t.lines()
+                .position(|l| l.trim_start().to_ascii_lowercase().starts_with(&format!("{}:", key.to_ascii_lowercase())))
+        })
+        .map(|n| format!(" (line {})", n + 1))
+        .unwrap_or_default()
+}
+
+fn entry_line_hint(config: &Config, key: &str, index: usize) -> String {
+    config
+        .text()
+        .and_then(|t| entry_line(t, key, index))
+        .map(|n| format!(" (line {n})"))
+        .unwrap_or_default()
+}
+
+/// The 1-based line of the `index`-th `- ` item under `key:` in YAML text.
+fn entry_line(text: &str, key: &str, index: usize) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_start().to_ascii_lowercase().starts_with(&format!("{}:", key.to_ascii_lowercase())))?;
+    let key_indent = lines.get(start)?.len() - lines.get(start)?.trim_start().len();
+    let mut seen = 0;
+    for (n, line) in lines.iter().enumerate().skip(start + 1) {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        if indent <= key_indent && !trimmed.starts_with('-') {
+            break;
+        }
+        if trimmed.starts_with('-') {
+            if seen == index {
+                return Some(n + 1);
+            }
+            seen += 1;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn resolve(yaml: &str) -> Result<ServerOptions, ServerError> {
+        let config = Config::parse(Path::new("/etc/authenticator.yaml"), yaml).unwrap();
+        ServerOptions::resolve(Some("c".into()), FeatureGates::default(), ServerFlags::default(), &config)
+    }
+
+    #[test]
+    fn defaults_are_upstreams() {
+        let o = resolve("").unwrap();
+        assert_eq!(o.address, "127.0.0.1");
+        assert_eq!(o.port, 21362);
+        assert_eq!(o.health_port, Some(21363));
+        assert_eq!(o.hostname, "localhost");
+        assert_eq!(o.state_dir, PathBuf::from("/var/aws-iam-authenticator"));
+        assert_eq!(o.generate_kubeconfig, PathBuf::from("/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml"));
+        assert_eq!(o.backend_modes, vec![BackendMode::MountedFile]);
+        assert_eq!((o.ec2_qps, o.ec2_burst), (15, 5));
+        assert_eq!(o.partition, Partition::Aws);
+    }
+
+    #[test]
+    fn file_values_and_flag_precedence() {
+        let config = Config::parse(
+            Path::new("c.yaml"),
+            "server:\n  port: 9000\n  stateDir: /tmp/s\n  mapAccounts:\n  - \"111122223333\"\n  - 444455556666\n  scrubbedAccounts: [\"111122223333\"]\n",
+        )
+        .unwrap();
+        let o = ServerOptions::resolve(
+            Some("c".into()),
+            FeatureGates::default(),
+            ServerFlags { port: Some(9100), ..ServerFlags::default() },
+            &config,
+        )
+        .unwrap();
+        assert_eq!(o.port, 9100);
+        assert_eq!(o.state_dir, PathBuf::from("/tmp/s"));
+        assert_eq!(o.mapped_accounts, vec!["111122223333", "444455556666"]);
+        assert_eq!(o.scrubbed_accounts, vec!["111122223333"]);
+    }
+
+    #[test]
+    fn errors_name_file_key_and_line() {
+        let err = resolve("server:\n  port: banana\n").unwrap_err().to_string();
+        assert!(err.contains("/etc/authenticator.yaml") && err.contains("port"), "{err}");
+        let err = resolve("server:\n  mapRoles:\n  - rolearn: arn:aws:iam::1:role/a\n    username: a\n  - rolearn: 7\n    username: [x]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mapRoles[1]") && err.contains("line 5") && err.contains("/etc/authenticator.yaml"), "{err}");
+        let err = resolve("server:\n  partition: mars\n").unwrap_err().to_string();
+        assert!(err.contains("invalid partition"), "{err}");
+        let err = ServerOptions::resolve(None, FeatureGates::default(), ServerFlags::default(), &Config::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cluster ID cannot be empty"), "{err}");
+        let err = resolve("server:\n  backendMode: [DynamicFile]\n").unwrap_err().to_string();
+        assert!(err.contains("dynamicfilepath"), "{err}");
+    }
+
+    #[test]
+    fn feature_gates() {
+        let g = FeatureGates::parse(Some("SSORoleMatch=true, ConfiguredInitDirectories=false")).unwrap();
+        assert!(g.sso_role_match && !g.configured_init_directories);
+        assert!(FeatureGates::parse(Some("Nope=true")).unwrap_err().contains("unrecognized feature gate"));
+        assert!(FeatureGates::parse(Some("SSORoleMatch")).is_err());
+        assert_eq!(FeatureGates::parse(None).unwrap(), FeatureGates::default());
+    }
+}

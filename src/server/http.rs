@@ -1,0 +1,363 @@
+//! The webhook's HTTP surface: `POST /authenticate` (TokenReview), `GET /healthz`,
+//! `GET /metrics` (upstream `pkg/server`).
+//!
+//! kube-apiserver posts a `TokenReview` (`authentication.k8s.io/v1` or `v1beta1`) and
+//! reads back the same kind. Answers are upstream's bodies with one fix: they carry
+//! `apiVersion` and `kind` (upstream omits them, its #379, which makes kube-apiserver log
+//! "Failed to make webhook authenticator request: unknown"). Denials are 403 — or 429
+//! when STS throttles us, so kube-apiserver can tell the two apart.
+//!
+//! The router is built by [`router`] apart from any socket, so tests drive it with
+//! `tower::ServiceExt::oneshot`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::metrics::{Metrics, result};
+use crate::mapper::{MapError, MapperChain};
+use crate::token::{Identity, StsClient, Verifier, VerifyError};
+
+/// `authentication.k8s.io/v1`.
+pub const TOKEN_REVIEW_V1: &str = "authentication.k8s.io/v1";
+/// `authentication.k8s.io/v1beta1`.
+pub const TOKEN_REVIEW_V1BETA1: &str = "authentication.k8s.io/v1beta1";
+
+/// Default cap on a TokenReview body. A real review is well under 8 KiB.
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+
+/// Everything a request needs, shared by all connections.
+pub struct AppState {
+    /// The cluster ID sent to STS in `x-k8s-aws-id`.
+    pub cluster_id: String,
+    /// Local checks.
+    pub verifier: Verifier,
+    /// The STS client.
+    pub sts: StsClient,
+    /// The mapper chain; swapped at run time by the dynamic backend mode.
+    pub mapper: RwLock<Arc<MapperChain>>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Accounts whose identities are not logged and get an administrative UID.
+    pub scrubbed_accounts: HashSet<String>,
+    /// Largest accepted body.
+    pub max_body: usize,
+    /// Time allowed to receive the body.
+    pub body_timeout: Duration,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("cluster_id", &self.cluster_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The current mapper chain.
+    pub fn mapper(&self) -> Arc<MapperChain> {
+        match self.mapper.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the mapper chain.
+    pub fn set_mapper(&self, chain: MapperChain) {
+        match self.mapper.write() {
+            Ok(mut guard) => *guard = Arc::new(chain),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(chain),
+        }
+    }
+}
+
+/// The incoming TokenReview (either version; the shapes are the same).
+#[derive(Debug, Deserialize)]
+struct TokenReviewRequest {
+    #[serde(rename = "apiVersion", default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    spec: Option<TokenReviewSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenReviewSpec {
+    #[serde(default)]
+    token: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TokenReviewResponse<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'static str,
+    metadata: Metadata,
+    spec: Empty,
+    status: ReviewStatus,
+}
+
+#[derive(Serialize)]
+struct Metadata {
+    #[serde(rename = "creationTimestamp")]
+    creation_timestamp: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+struct ReviewStatus {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    authenticated: bool,
+    user: UserInfo,
+}
+
+#[derive(Serialize, Default)]
+struct UserInfo {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    username: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    uid: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    groups: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extra: BTreeMap<String, Vec<String>>,
+}
+
+/// Builds the router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/authenticate", any(authenticate))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// The router for the plain-HTTP health port: `ok` on any path, as upstream.
+pub fn health_router() -> Router {
+    Router::new().fallback(healthz)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}
+
+fn text_error(status: StatusCode, message: &str) -> Response {
+    let mut response = (status, format!("{message}\n")).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+        .headers_mut()
+        .insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response
+}
+
+fn json_response(status: StatusCode, body: &TokenReviewResponse<'_>) -> Response {
+    let mut text = serde_json::to_string(body).unwrap_or_default();
+    text.push('\n');
+    let mut response = (status, text).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    response
+}
+
+fn deny(status: StatusCode, api_version: &str) -> Response {
+    json_response(
+        status,
+        &TokenReviewResponse {
+            api_version,
+            kind: "TokenReview",
+            metadata: Metadata {
+                creation_timestamp: None,
+            },
+            spec: Empty {},
+            status: ReviewStatus {
+                authenticated: false,
+                user: UserInfo::default(),
+            },
+        },
+    )
+}
+
+async fn read_body(body: Body, state: &AppState) -> Result<Bytes, Response> {
+    let limited = axum::body::to_bytes(body, state.max_body);
+    match tokio::time::timeout(state.body_timeout, limited).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(text_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        )),
+        Err(_) => Err(text_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "timed out reading the request body",
+        )),
+    }
+}
+
+async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let started = Instant::now();
+    let finish = |result: &str, response: Response| {
+        state.metrics.observe_authenticate(result, started.elapsed());
+        response
+    };
+    if request.method() != Method::POST {
+        return finish(
+            result::MALFORMED_REQUEST,
+            text_error(StatusCode::METHOD_NOT_ALLOWED, "expected POST"),
+        );
+    }
+    let body = match read_body(request.into_body(), &state).await {
+        Ok(body) => body,
+        Err(response) => return finish(result::MALFORMED_REQUEST, response),
+    };
+    if body.is_empty() {
+        return finish(
+            result::MALFORMED_REQUEST,
+            text_error(StatusCode::BAD_REQUEST, "expected a request body"),
+        );
+    }
+    let review: TokenReviewRequest = match serde_json::from_slice::<Option<TokenReviewRequest>>(&body) {
+        Ok(Some(review)) => review,
+        Ok(None) => TokenReviewRequest {
+            api_version: None,
+            spec: None,
+        },
+        Err(_) => {
+            return finish(
+                result::MALFORMED_REQUEST,
+                text_error(
+                    StatusCode::BAD_REQUEST,
+                    "expected a request body to be a TokenReview",
+                ),
+            );
+        }
+    };
+    let api_version = match review.api_version.as_deref() {
+        Some(TOKEN_REVIEW_V1) => TOKEN_REVIEW_V1,
+        _ => TOKEN_REVIEW_V1BETA1,
+    };
+    let token = review.spec.and_then(|s| s.token).unwrap_or_default();
+
+    let identity = match verify(&state, &token).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            tracing::warn!(error = %e, "access denied");
+            let (status, label) = if e.is_throttling() {
+                (StatusCode::TOO_MANY_REQUESTS, result::STS_THROTTLING)
+            } else {
+                (StatusCode::FORBIDDEN, e.metric_result())
+            };
+            return finish(label, deny(status, api_version));
+        }
+    };
+
+    let scrubbed = state.scrubbed_accounts.contains(&identity.account_id);
+    if !scrubbed {
+        tracing::info!(
+            accesskeyid = %identity.access_key_id,
+            arn = %identity.arn,
+            accountid = %identity.account_id,
+            userid = %identity.user_id,
+            session = %identity.session_name,
+            stsendpoint = %identity.sts_endpoint,
+            "STS response"
+        );
+    }
+
+    let mapped = match state.mapper().map(&identity).await {
+        Ok(mapped) => mapped,
+        Err(e) => {
+            if matches!(e, MapError::NotMapped) {
+                tracing::warn!(arn = %if scrubbed { "<scrubbed>" } else { identity.arn.as_str() }, "access denied: identity is not mapped");
+            } else {
+                tracing::warn!(error = %e, "access denied");
+            }
+            return finish(result::UNKNOWN_USER, deny(StatusCode::FORBIDDEN, api_version));
+        }
+    };
+
+    let (uid, extra) = if scrubbed {
+        (
+            format!("aws-iam-authenticator:administrative:{}", mapped.username),
+            BTreeMap::new(),
+        )
+    } else {
+        (
+            format!(
+                "aws-iam-authenticator:{}:{}",
+                identity.account_id, identity.user_id
+            ),
+            extras(&identity),
+        )
+    };
+    tracing::info!(username = %mapped.username, uid = %uid, groups = ?mapped.groups, "access granted");
+    finish(
+        result::SUCCESS,
+        json_response(
+            StatusCode::OK,
+            &TokenReviewResponse {
+                api_version,
+                kind: "TokenReview",
+                metadata: Metadata {
+                    creation_timestamp: None,
+                },
+                spec: Empty {},
+                status: ReviewStatus {
+                    authenticated: true,
+                    user: UserInfo {
+                        username: mapped.username,
+                        uid,
+                        groups: mapped.groups,
+                        extra,
+                    },
+                },
+            },
+        ),
+    )
+}
+
+/// Local checks, then STS.
+async fn verify(state: &AppState, token: &str) -> Result<Identity, VerifyError> {
+    let request = state.verifier.check(token, OffsetDateTime::now_utc())?;
+    state.sts.get_caller_identity(&request, &state.cluster_id).await
+}
+
+/// Upstream's `extra` keys, each a one-element list.
+fn extras(identity: &Identity) -> BTreeMap<String, Vec<String>> {
+    [
+        ("arn", &identity.arn),
+        ("canonicalArn", &identity.canonical_arn),
+        ("sessionName", &identity.session_name),
+        ("accessKeyId", &identity.access_key_id),
+        ("principalId", &identity.user_id),
+        ("sigs.k8s.io/aws-iam-authenticator/principalId", &identity.user_id),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), vec![v.clone()]))
+    .collect()
+}

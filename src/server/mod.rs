@@ -1,0 +1,125 @@
+//! The token-review webhook server (cargo feature `server`), upstream `pkg/server`.
+//!
+//! * [`config`] turns flags and the `server.*` keys of the config file into
+//!   [`ServerOptions`], refusing bad configuration before anything listens.
+//! * [`init`] creates or reuses the serving certificate and writes the webhook kubeconfig.
+//! * [`http`] is the router (TokenReview, health, metrics); [`tls`] serves it.
+//! * [`metrics`] holds upstream's Prometheus metrics.
+
+pub mod config;
+pub mod http;
+pub mod init;
+pub mod metrics;
+pub mod tls;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+pub use config::{FeatureGates, ServerError, ServerOptions};
+
+use crate::mapper::file::FileMapper;
+use crate::mapper::{BackendMode, Mapper, MapperChain};
+use crate::partition::HostPolicy;
+use crate::token::{StsClient, Verifier};
+
+/// Installs ring as the process-wide rustls provider (needed once any dependency, such
+/// as the Kubernetes client, builds a rustls config without naming a provider).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Builds the mapper chain for `options` (the MountedFile backend; the Kubernetes-backed
+/// ones are added by their own modules).
+pub fn build_mappers(options: &ServerOptions) -> Result<MapperChain, ServerError> {
+    let mut mappers: Vec<Arc<dyn Mapper>> = Vec::new();
+    for mode in &options.backend_modes {
+        match mode {
+            BackendMode::MountedFile => {
+                let (mapper, duplicates) = FileMapper::new(
+                    options.role_mappings.clone(),
+                    options.user_mappings.clone(),
+                    options.mapped_accounts.clone(),
+                    options.feature_gates.sso_role_match,
+                )
+                .map_err(|e| ServerError::Config(options.describe_config_error(&e)))?;
+                for dup in duplicates {
+                    tracing::warn!(
+                        "duplicate mapping for {dup:?} in the MountedFile backend: the last one wins (as upstream), remove the others"
+                    );
+                }
+                mappers.push(Arc::new(mapper));
+            }
+            other => {
+                return Err(ServerError::Config(format!(
+                    "backend mode {other} is not available in this build yet; use MountedFile"
+                )));
+            }
+        }
+    }
+    let reserved: HashMap<BackendMode, Vec<String>> = options.reserved_prefixes.clone();
+    Ok(MapperChain::new(mappers, reserved, None))
+}
+
+/// Runs the server until SIGTERM/Ctrl-C.
+pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
+    install_crypto_provider();
+    let (pair, created) = init::load_or_create(&options.state_dir, &options.hostname, &options.address)
+        .map_err(|e| ServerError::Init(e.to_string()))?;
+    if created {
+        tracing::info!(dir = %options.state_dir.display(), "generated a new serving certificate");
+    }
+    if !options.kubeconfig_pregenerated {
+        let text = init::kubeconfig(&options.hostname, options.port, &pair.cert_pem);
+        init::write_file(&options.generate_kubeconfig, text.as_bytes(), 0o644)
+            .map_err(|e| ServerError::Init(e.to_string()))?;
+        tracing::info!(path = %options.generate_kubeconfig.display(), "wrote the webhook kubeconfig");
+    }
+    let tls = tls::server_config(&pair).map_err(ServerError::Init)?;
+
+    let metrics = Arc::new(metrics::Metrics::new());
+    let chain = build_mappers(&options)?;
+    let server_region = match crate::http::tls_context() {
+        Ok(ctx) => crate::credentials::imds_region(&ctx).await,
+        Err(_) => None,
+    };
+    let sts = StsClient::new(options.sts_timeout, options.max_concurrent_sts)
+        .map_err(|e| ServerError::Init(e.to_string()))?
+        .with_observer(metrics.clone());
+    let state = Arc::new(http::AppState {
+        cluster_id: options.cluster_id.clone(),
+        verifier: Verifier::new(HostPolicy::new(options.partition, server_region)),
+        sts,
+        mapper: RwLock::new(Arc::new(chain)),
+        metrics,
+        scrubbed_accounts: options.scrubbed_accounts.iter().cloned().collect::<HashSet<_>>(),
+        max_body: http::DEFAULT_MAX_BODY,
+        body_timeout: options.limits.header_read_timeout,
+    });
+
+    let addr: SocketAddr = format!("{}:{}", options.address, options.port)
+        .parse()
+        .map_err(|e| ServerError::Config(format!("invalid listen address {}:{}: {e}", options.address, options.port)))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| ServerError::Init(format!("cannot listen on {addr}: {e}")))?;
+    tracing::info!(%addr, cluster_id = %options.cluster_id, "listening on https://{addr}/authenticate");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some(port) = options.health_port {
+        let health_addr: SocketAddr = format!("{}:{port}", options.address)
+            .parse()
+            .map_err(|e| ServerError::Config(format!("invalid health address: {e}")))?;
+        let listener = tokio::net::TcpListener::bind(health_addr)
+            .await
+            .map_err(|e| ServerError::Init(format!("cannot listen on {health_addr}: {e}")))?;
+        let mut stop = stop_rx.clone();
+        tokio::spawn(tls::serve_plain(listener, http::health_router(), async move {
+            let _ = stop.wait_for(|s| *s).await;
+        }));
+    }
+    tls::serve_tls(listener, tls, http::router(state), options.limits.clone(), tls::shutdown_signal()).await;
+    let _ = stop_tx.send(true);
+    tracing::info!("shut down");
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! `token --cache` against the STS stand-in, which counts calls.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+
+fn cached(sts: &StandIn, home: &Path) -> Command {
+    let mut cmd = sts.command(home);
+    with_alice(&mut cmd).env("KUBECACHEDIR", home.join("kcache"));
+    cmd
+}
+
+fn cache_dir(home: &Path) -> std::path::PathBuf {
+    home.join("kcache/aws-iam-authenticator")
+}
+
+#[test]
+fn cold_then_warm_then_expired() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let args = [
+        "token", "-i", "c", "-r", DEV_ROLE, "-s", "s1", "--cache", "--role-duration", "70", "--cache-margin", "1s",
+    ];
+    let first = mint(cached(&sts, home.path()).args(args));
+    assert_eq!(sts.count("AssumeRole"), 1);
+    let second = mint(cached(&sts, home.path()).args(args));
+    assert_eq!(sts.count("AssumeRole"), 1, "a warm cache makes no STS call");
+    assert_eq!(first, second, "the cached token is reused");
+    // The 70 s session's token expires 60 s before the session: ~10 s from now.
+    std::thread::sleep(Duration::from_secs(11));
+    let third = mint(cached(&sts, home.path()).args(args));
+    assert_eq!(sts.count("AssumeRole"), 2, "an expired entry is refreshed");
+    assert_ne!(third, first);
+    assert_eq!(identity(&sts.verify(home.path(), "c", &third))["SessionName"], "s1");
+}
+
+#[test]
+fn credentials_outlive_tokens_so_new_tokens_need_no_assume_role() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let base = ["token", "-r", DEV_ROLE, "--cache", "--role-duration", "1h"];
+    mint(cached(&sts, home.path()).args(base).args(["-i", "one"]));
+    // Another cluster: a new token, but the cached role session is reused.
+    let token = mint(cached(&sts, home.path()).args(base).args(["-i", "two"]));
+    assert_eq!(sts.count("AssumeRole"), 1);
+    assert_eq!(identity(&sts.verify(home.path(), "two", &token))["CanonicalARN"], DEV_ROLE);
+    // --force-refresh goes to STS again.
+    mint(cached(&sts, home.path()).args(base).args(["-i", "two", "--force-refresh"]));
+    assert_eq!(sts.count("AssumeRole"), 2);
+}
+
+#[test]
+fn twenty_parallel_cold_invocations_make_one_assume_role_call() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            cached(&sts, home.path())
+                .args(["token", "-i", "c", "-r", DEV_ROLE, "--cache"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let tokens: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert_success(&out);
+            let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+            v["status"]["token"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(sts.count("AssumeRole"), 1);
+    assert_eq!(tokens.len(), 20);
+    for token in tokens.iter().step_by(5) {
+        assert_eq!(identity(&sts.verify(home.path(), "c", token))["CanonicalARN"], DEV_ROLE);
+    }
+}
+
+#[test]
+fn killed_writers_never_leave_a_torn_entry() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    for i in 0..25u64 {
+        let mut child = cached(&sts, home.path())
+            .args(["token", "-i", "c", "--cache", "--force-refresh"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(3 + (i * 7) % 40));
+        let _ = child.kill();
+        let _ = child.wait();
+        for entry in std::fs::read_dir(cache_dir(home.path())).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.ends_with(".json") {
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("torn entry {name}: {e}"));
+            }
+        }
+    }
+    // The cache still works afterwards.
+    let token = mint(cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]));
+    identity(&sts.verify(home.path(), "c", &token));
+}
+
+#[test]
+fn corrupt_entries_are_recovered() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    mint(cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]));
+    let entry = std::fs::read_dir(cache_dir(home.path()))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .unwrap()
+        .path();
+    std::fs::write(&entry, b"{\"version\":1,\"kind\":\"tok").unwrap();
+    let out = cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]).output().unwrap();
+    assert_success(&out);
+    assert!(!stderr(&out).contains("unable to use cache"), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&entry).unwrap();
+    assert!(serde_json::from_str::<Value>(&text).is_ok(), "rewritten: {text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn entries_are_private_and_a_readable_one_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    mint(cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]));
+    let dir = cache_dir(home.path());
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    let entry = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .unwrap()
+        .path();
+    assert_eq!(std::fs::metadata(&entry).unwrap().permissions().mode() & 0o777, 0o600);
+    std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]).output().unwrap();
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("is not private") && err.contains("chmod 600"), "{err}");
+}
+
+#[test]
+fn static_keys_cache_without_complaint_and_changed_keys_are_not_masked() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let out = cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]).output().unwrap();
+    assert_success(&out);
+    assert!(stderr(&out).is_empty(), "no warning for static keys: {}", stderr(&out));
+    // Bob's keys in the same cache: Bob's identity, not Alice's cached token.
+    let out = cached(&sts, home.path())
+        .env("AWS_ACCESS_KEY_ID", BOB_AKID)
+        .env("AWS_SECRET_ACCESS_KEY", BOB_SECRET)
+        .args(["token", "-i", "c", "--cache"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let id = identity(&sts.verify(home.path(), "c", v["status"]["token"].as_str().unwrap()));
+    assert_eq!(id["ARN"], "arn:aws:iam::111122223333:user/bob");
+}
+
+#[test]
+fn cache_list_and_clear() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    mint(cached(&sts, home.path()).args(["token", "-i", "alpha", "--cache"]));
+    let token = mint(cached(&sts, home.path()).args(["token", "-i", "beta", "-r", DEV_ROLE, "--cache"]));
+    let out = cached(&sts, home.path()).args(["cache", "list", "-o", "json"]).output().unwrap();
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(!text.contains(&token) && !text.contains("k8s-aws-v1") && !text.contains(ALICE_SECRET));
+    let entries: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let kinds: Vec<&str> = entries.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "token").count(), 2, "{text}");
+    assert_eq!(kinds.iter().filter(|k| **k == "credentials").count(), 1, "{text}");
+    let out = cached(&sts, home.path()).args(["cache", "list"]).output().unwrap();
+    assert!(stdout(&out).contains("alpha") && stdout(&out).contains(DEV_ROLE));
+
+    let out = cached(&sts, home.path()).args(["cache", "clear", "-i", "alpha"]).output().unwrap();
+    assert_success(&out);
+    let out = cached(&sts, home.path()).args(["cache", "list", "-o", "json"]).output().unwrap();
+    let entries: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(entries.iter().all(|e| e["cluster_id"] != "alpha"));
+    assert_eq!(entries.len(), 2);
+    let out = cached(&sts, home.path()).args(["cache", "clear", "--all"]).output().unwrap();
+    assert_success(&out);
+    let out = cached(&sts, home.path()).args(["cache", "list", "-o", "json"]).output().unwrap();
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&stdout(&out)).unwrap().len(), 0);
+}
+
+#[test]
+fn mfa_prompts_once_per_role_session() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[profile base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n\n\
+             [profile mfa]\nrole_arn = {MFA_ROLE}\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\nduration_seconds = 3600\n"
+        ),
+    )
+    .unwrap();
+    let script = r#"
+import json, sys, pexpect
+env = json.loads(sys.argv[1])
+child = pexpect.spawn(sys.argv[2], sys.argv[4:], env=env, encoding="utf-8", timeout=30)
+child.expect_exact("Assume Role MFA token code: ")
+child.sendline(sys.argv[3])
+child.expect(pexpect.EOF)
+child.close()
+sys.exit(child.exitstatus)
+"#;
+    let env = serde_json::json!({
+        "PATH": std::env::var("PATH").unwrap_or_default(),
+        "HOME": home.path().display().to_string(),
+        "HTTPS_PROXY": sts.proxy_url,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "AWS_CA_BUNDLE": sts.ca_file.display().to_string(),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_REGION": "us-west-2",
+        "AWS_CONFIG_FILE": cfg.display().to_string(),
+        "AWS_PROFILE": "mfa",
+        "KUBECACHEDIR": home.path().join("kcache").display().to_string(),
+    });
+    let out = Command::new(python())
+        .args(["-c", script, &env.to_string(), bin(), MFA_CODE, "token", "-i", "one", "--cache"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(sts.count("AssumeRole"), 1);
+    // Later calls — another cluster even, and with no terminal — reuse the MFA session.
+    let mut cmd = sts.command(home.path());
+    for (k, v) in env.as_object().unwrap() {
+        cmd.env(k, v.as_str().unwrap());
+    }
+    let token = mint(
+        cmd.env("KUBERNETES_EXEC_INFO", r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#)
+            .args(["token", "-i", "two", "--cache"]),
+    );
+    assert_eq!(sts.count("AssumeRole"), 1, "no second MFA AssumeRole");
+    assert_eq!(identity(&sts.verify(home.path(), "two", &token))["CanonicalARN"], MFA_ROLE);
+}
+
+/// Linux keyutils (the kernel keyring): secrets go there, not into the entry file.
+#[cfg(target_os = "linux")]
+#[test]
+fn keyring_storage_keeps_secrets_out_of_files() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let args = ["token", "-i", "kr", "-r", DEV_ROLE, "--cache", "--cache-storage", "keyring"];
+    let out = cached(&sts, home.path()).args(args).output().unwrap();
+    assert_success(&out);
+    if stderr(&out).contains("keyring error") {
+        // keyutils can be forbidden (seccomp in some containers); say so and stop.
+        eprintln!("SKIPPED: the kernel refused keyutils here: {}", stderr(&out));
+        return;
+    }
+    let first: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let token = first["status"]["token"].as_str().unwrap();
+    for entry in std::fs::read_dir(cache_dir(home.path())).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        assert!(!text.contains(token) && !text.contains("secret_access_key"), "secret on disk in {:?}", entry.path());
+    }
+    let second = mint(cached(&sts, home.path()).args(args));
+    assert_eq!(second, token, "warm hit from the keyring");
+    assert_eq!(sts.count("AssumeRole"), 1);
+}
