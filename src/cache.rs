@@ -117,7 +117,9 @@ impl Key {
     /// input lists hash alike.
     pub fn new(kind: Kind, label: Label, parts: &[&str]) -> Self {
         let mut hash = Sha256::new();
-        hash.update(format!("aws-iam-authenticator-cache-v{FORMAT_VERSION}:{kind}"));
+        hash.update(format!(
+            "aws-iam-authenticator-cache-v{FORMAT_VERSION}:{kind}"
+        ));
         for part in parts {
             hash.update((part.len() as u64).to_be_bytes());
             hash.update(part.as_bytes());
@@ -200,9 +202,9 @@ impl fmt::Display for CacheError {
                 if path.is_dir() { "700" } else { "600" },
                 path.display()
             ),
-            CacheError::NoHome => f.write_str(
-                "cannot find a home directory for the cache; set KUBECACHEDIR",
-            ),
+            CacheError::NoHome => {
+                f.write_str("cannot find a home directory for the cache; set KUBECACHEDIR")
+            }
             CacheError::Io { path, source } => {
                 write!(f, "cache {}: {source}", path.display())
             }
@@ -234,13 +236,18 @@ pub fn default_dir() -> Result<PathBuf, CacheError> {
     if let Some(dir) = std::env::var_os(KUBECACHEDIR).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir).join("aws-iam-authenticator"));
     }
-    if let Some(file) = std::env::var_os(UPSTREAM_CACHE_FILE).filter(|d| !d.is_empty()) {
-        if let Some(parent) = Path::new(&file).parent().filter(|p| !p.as_os_str().is_empty()) {
-            return Ok(parent.to_path_buf());
-        }
+    if let Some(file) = std::env::var_os(UPSTREAM_CACHE_FILE).filter(|d| !d.is_empty())
+        && let Some(parent) = Path::new(&file)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+    {
+        return Ok(parent.to_path_buf());
     }
     let home = std::env::home_dir().ok_or(CacheError::NoHome)?;
-    Ok(home.join(".kube").join("cache").join("aws-iam-authenticator"))
+    Ok(home
+        .join(".kube")
+        .join("cache")
+        .join("aws-iam-authenticator"))
 }
 
 /// An open cache directory.
@@ -570,11 +577,15 @@ mod tests {
         let cache = Cache::open(dir.path().join("c"), Storage::File).unwrap();
         let k = key(&["x"]);
         let now = OffsetDateTime::now_utc();
-        cache.put(&k, &"secret-value", now + Duration::from_secs(120)).unwrap();
+        cache
+            .put(&k, &"secret-value", now + Duration::from_secs(120))
+            .unwrap();
         let got: Option<String> = cache.get(&k, now, DEFAULT_MARGIN).unwrap();
         assert_eq!(got.as_deref(), Some("secret-value"));
         // Less than the margin left: a miss.
-        let got: Option<String> = cache.get(&k, now + Duration::from_secs(61), DEFAULT_MARGIN).unwrap();
+        let got: Option<String> = cache
+            .get(&k, now + Duration::from_secs(61), DEFAULT_MARGIN)
+            .unwrap();
         assert_eq!(got, None);
     }
 
@@ -608,8 +619,16 @@ mod tests {
         cache.put(&k, &"v", now + Duration::from_secs(600)).unwrap();
         fs::write(cache.data_path(&k), b"{\"version\":1,\"kind\":\"tok").unwrap();
         assert_eq!(cache.get::<String>(&k, now, DEFAULT_MARGIN).unwrap(), None);
-        cache.put(&k, &"v2", now + Duration::from_secs(600)).unwrap();
-        assert_eq!(cache.get::<String>(&k, now, DEFAULT_MARGIN).unwrap().as_deref(), Some("v2"));
+        cache
+            .put(&k, &"v2", now + Duration::from_secs(600))
+            .unwrap();
+        assert_eq!(
+            cache
+                .get::<String>(&k, now, DEFAULT_MARGIN)
+                .unwrap()
+                .as_deref(),
+            Some("v2")
+        );
     }
 
     #[test]
@@ -621,7 +640,10 @@ mod tests {
         let k = key(&["l"]);
         let held = cache.lock(&k).unwrap();
         // A second handle in the same process contends like another process would.
-        assert!(matches!(cache.lock(&k), Err(CacheError::LockTimeout { .. })));
+        assert!(matches!(
+            cache.lock(&k),
+            Err(CacheError::LockTimeout { .. })
+        ));
         drop(held);
         assert!(cache.lock(&k).is_ok());
     }
@@ -635,12 +657,26 @@ mod tests {
             cluster_id: Some(c.into()),
             ..Label::default()
         };
-        cache.put(&Key::new(Kind::Token, label("a"), &["a"]), &"SECRET-A", now + Duration::from_secs(600)).unwrap();
-        cache.put(&Key::new(Kind::Token, label("b"), &["b"]), &"SECRET-B", now + Duration::from_secs(600)).unwrap();
+        cache
+            .put(
+                &Key::new(Kind::Token, label("a"), &["a"]),
+                &"SECRET-A",
+                now + Duration::from_secs(600),
+            )
+            .unwrap();
+        cache
+            .put(
+                &Key::new(Kind::Token, label("b"), &["b"]),
+                &"SECRET-B",
+                now + Duration::from_secs(600),
+            )
+            .unwrap();
         let listed = cache.list().unwrap();
         assert_eq!(listed.len(), 2);
         assert!(!serde_json::to_string(&listed).unwrap().contains("SECRET"));
-        let removed = cache.clear(|l| l.label.cluster_id.as_deref() == Some("a")).unwrap();
+        let removed = cache
+            .clear(|l| l.label.cluster_id.as_deref() == Some("a"))
+            .unwrap();
         assert_eq!(removed, 1);
         assert_eq!(cache.list().unwrap().len(), 1);
     }

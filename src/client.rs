@@ -130,7 +130,12 @@ fn session_spec(role: &RoleRequest) -> String {
 /// the token is minted anyway.
 fn open_cache(options: Option<&CacheOptions>) -> Option<(Cache, CacheOptions)> {
     let options = options?;
-    let dir = match options.dir.clone().map(Ok).unwrap_or_else(cache::default_dir) {
+    let dir = match options
+        .dir
+        .clone()
+        .map(Ok)
+        .unwrap_or_else(cache::default_dir)
+    {
         Ok(dir) => dir,
         Err(e) => {
             tracing::warn!("unable to use cache: {e}");
@@ -146,7 +151,11 @@ fn open_cache(options: Option<&CacheOptions>) -> Option<(Cache, CacheOptions)> {
     }
 }
 
-fn cache_get<T: for<'de> Deserialize<'de>>(cache: &Cache, key: &Key, margin: Duration) -> Option<T> {
+fn cache_get<T: for<'de> Deserialize<'de>>(
+    cache: &Cache,
+    key: &Key,
+    margin: Duration,
+) -> Option<T> {
     match cache.get(key, OffsetDateTime::now_utc(), margin) {
         Ok(v) => v,
         Err(e) => {
@@ -175,7 +184,8 @@ fn cache_lock(cache: &Cache, key: &Key) -> Option<LockGuard> {
 /// Mints a token for `options.cluster_id`, using and filling the cache when asked.
 pub async fn get_token(options: &TokenOptions) -> Result<Token, ClientError> {
     let aws = AwsContext::load(&options.load).await?;
-    let host = sts_host(aws.region(), aws.flavour()).map_err(|e| ClientError::Token(e.to_string()))?;
+    let host =
+        sts_host(aws.region(), aws.flavour()).map_err(|e| ClientError::Token(e.to_string()))?;
     let cache = open_cache(options.cache.as_ref());
 
     let Some((cache, cache_options)) = cache else {
@@ -205,25 +215,25 @@ pub async fn get_token(options: &TokenOptions) -> Result<Token, ClientError> {
             &fingerprint,
         ],
     );
-    if !cache_options.force_refresh {
-        if let Some(hit) = cache_get::<CachedToken>(&cache, &key, cache_options.margin) {
-            tracing::debug!("using the cached token");
-            return Ok(Token {
-                token: hit.token,
-                expiration: hit.expiration,
-            });
-        }
+    if !cache_options.force_refresh
+        && let Some(hit) = cache_get::<CachedToken>(&cache, &key, cache_options.margin)
+    {
+        tracing::debug!("using the cached token");
+        return Ok(Token {
+            token: hit.token,
+            expiration: hit.expiration,
+        });
     }
     let _guard = cache_lock(&cache, &key);
     // Another process may have filled the entry while we waited for the lock.
-    if !cache_options.force_refresh {
-        if let Some(hit) = cache_get::<CachedToken>(&cache, &key, cache_options.margin) {
-            tracing::debug!("using the token another process cached");
-            return Ok(Token {
-                token: hit.token,
-                expiration: hit.expiration,
-            });
-        }
+    if !cache_options.force_refresh
+        && let Some(hit) = cache_get::<CachedToken>(&cache, &key, cache_options.margin)
+    {
+        tracing::debug!("using the token another process cached");
+        return Ok(Token {
+            token: hit.token,
+            expiration: hit.expiration,
+        });
     }
     let credentials = credentials(&aws, role, Some((&cache, &cache_options, &fingerprint))).await?;
     let token = mint(&options.cluster_id, &host, aws.region(), &credentials)?;
@@ -239,7 +249,12 @@ pub async fn get_token(options: &TokenOptions) -> Result<Token, ClientError> {
     Ok(token)
 }
 
-fn mint(cluster_id: &str, host: &str, region: &str, credentials: &aws_credential_types::Credentials) -> Result<Token, ClientError> {
+fn mint(
+    cluster_id: &str,
+    host: &str,
+    region: &str,
+    credentials: &aws_credential_types::Credentials,
+) -> Result<Token, ClientError> {
     generate(&TokenRequest {
         cluster_id,
         host,
@@ -271,9 +286,19 @@ async fn credentials(
                     region: Some(aws.region().to_string()),
                     ..Label::default()
                 },
-                &["mfa-profile", aws.profile_name(), role_arn, serial, aws.region(), fingerprint],
+                &[
+                    "mfa-profile",
+                    aws.profile_name(),
+                    role_arn,
+                    serial,
+                    aws.region(),
+                    fingerprint,
+                ],
             );
-            cached_or(cache, opts, &key, reuse_margin(opts), || aws.base_credentials()).await?
+            cached_or(cache, opts, &key, reuse_margin(opts), || {
+                aws.base_credentials()
+            })
+            .await?
         }
         _ => aws.base_credentials().await?,
     };
@@ -295,14 +320,20 @@ async fn credentials(
                     &role.role_arn,
                     role.external_id.as_deref().unwrap_or(""),
                     &session_spec(role),
-                    &role.duration.map(|d| d.as_secs().to_string()).unwrap_or_default(),
+                    &role
+                        .duration
+                        .map(|d| d.as_secs().to_string())
+                        .unwrap_or_default(),
                     aws.profile_name(),
                     aws.region(),
                     fingerprint,
                     base.access_key_id(),
                 ],
             );
-            Ok(cached_or(cache, opts, &key, reuse_margin(opts), || aws.assume_role(&base, role)).await?)
+            Ok(cached_or(cache, opts, &key, reuse_margin(opts), || {
+                aws.assume_role(&base, role)
+            })
+            .await?)
         }
         None => Ok(aws.assume_role(&base, role).await?),
     }
@@ -319,17 +350,17 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<aws_credential_types::Credentials, CredentialsError>>,
 {
-    if !opts.force_refresh {
-        if let Some(hit) = cache_get::<CachedCredentials>(cache, key, margin) {
-            tracing::debug!("using cached session credentials");
-            return Ok(hit.into_credentials());
-        }
+    if !opts.force_refresh
+        && let Some(hit) = cache_get::<CachedCredentials>(cache, key, margin)
+    {
+        tracing::debug!("using cached session credentials");
+        return Ok(hit.into_credentials());
     }
     let _guard = cache_lock(cache, key);
-    if !opts.force_refresh {
-        if let Some(hit) = cache_get::<CachedCredentials>(cache, key, margin) {
-            return Ok(hit.into_credentials());
-        }
+    if !opts.force_refresh
+        && let Some(hit) = cache_get::<CachedCredentials>(cache, key, margin)
+    {
+        return Ok(hit.into_credentials());
     }
     let creds = fetch().await?;
     // Static credentials never expire and need no caching.

@@ -64,7 +64,11 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::Read { path, source } => {
-                write!(f, "Can't read configuration file {:?}: {source}", path.display().to_string())
+                write!(
+                    f,
+                    "Can't read configuration file {:?}: {source}",
+                    path.display().to_string()
+                )
             }
             ConfigError::Parse { path, message } => write!(
                 f,
@@ -76,7 +80,11 @@ impl fmt::Display for ConfigError {
                 "invalid configuration file {}: the top level must be a mapping of keys (for example `clusterID: my-cluster`)",
                 path.display()
             ),
-            ConfigError::InvalidValue { path, key, expected } => write!(
+            ConfigError::InvalidValue {
+                path,
+                key,
+                expected,
+            } => write!(
                 f,
                 "invalid configuration file {}: key {key:?} must be {expected}",
                 path.display()
@@ -215,7 +223,10 @@ impl Config {
     pub fn u64(&self, key: &str) -> Result<Option<u64>, ConfigError> {
         match self.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| self.invalid(key, "a non-negative integer")),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| self.invalid(key, "a non-negative integer")),
             Some(Value::String(s)) => s
                 .trim()
                 .parse()
@@ -241,7 +252,10 @@ mod tests {
         assert_eq!(c.string("clusterID").unwrap().as_deref(), Some("prod"));
         assert_eq!(c.bool("tokenOnly").unwrap(), Some(true));
         assert_eq!(c.u64("server.port").unwrap(), Some(21362));
-        assert_eq!(c.string("server.statedir").unwrap().as_deref(), Some("/tmp/x"));
+        assert_eq!(
+            c.string("server.statedir").unwrap().as_deref(),
+            Some("/tmp/x")
+        );
         assert_eq!(c.string("missing").unwrap(), None);
     }
 
@@ -265,7 +279,10 @@ mod tests {
     fn wrong_types_are_named() {
         let c = Config::parse(Path::new("c.yaml"), "tokenOnly: [1]\n").unwrap();
         let err = c.bool("tokenOnly").unwrap_err().to_string();
-        assert!(err.contains("tokenOnly") && err.contains("true or false"), "{err}");
+        assert!(
+            err.contains("tokenOnly") && err.contains("true or false"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -278,12 +295,20 @@ mod tests {
             Config::parse(Path::new("c.toml"), "a = 1"),
             Err(ConfigError::UnsupportedFormat { .. })
         ));
-        assert_eq!(Config::parse(Path::new("c.yaml"), "").unwrap().get("x"), None);
+        assert_eq!(
+            Config::parse(Path::new("c.yaml"), "").unwrap().get("x"),
+            None
+        );
     }
 
     #[test]
     fn read_errors_use_upstreams_wording() {
-        let err = Config::load(Path::new("/nonexistent/cfg.yaml")).unwrap_err().to_string();
-        assert!(err.starts_with("Can't read configuration file \"/nonexistent/cfg.yaml\""), "{err}");
+        let err = Config::load(Path::new("/nonexistent/cfg.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("Can't read configuration file \"/nonexistent/cfg.yaml\""),
+            "{err}"
+        );
     }
 }

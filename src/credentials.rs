@@ -24,11 +24,11 @@ use std::time::{Duration, SystemTime};
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
 use aws_config::imds;
 use aws_config::profile::ProfileSet;
-use aws_runtime::env_config::file::EnvConfigFiles as ProfileFiles;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_runtime::env_config::file::EnvConfigFiles as ProfileFiles;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_types::os_shim_internal::{Env, Fs};
@@ -218,7 +218,12 @@ impl fmt::Debug for AwsContext {
 }
 
 fn env_flag(name: &str) -> Option<bool> {
-    match std::env::var(name).ok()?.trim().to_ascii_lowercase().as_str() {
+    match std::env::var(name)
+        .ok()?
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "true" | "1" => Some(true),
         "false" | "0" => Some(false),
         _ => None,
@@ -295,11 +300,18 @@ impl AwsContext {
         }
 
         // Region: --region > environment > profile > IMDS (bounded) > us-east-1.
-        let (region, region_source) = if let Some(r) = options.region.clone().filter(|r| !r.is_empty()) {
+        let (region, region_source) = if let Some(r) =
+            options.region.clone().filter(|r| !r.is_empty())
+        {
             (r, RegionSource::Flag)
-        } else if let Some(r) = non_empty_env("AWS_REGION").or_else(|| non_empty_env("AWS_DEFAULT_REGION")) {
+        } else if let Some(r) =
+            non_empty_env("AWS_REGION").or_else(|| non_empty_env("AWS_DEFAULT_REGION"))
+        {
             (r, RegionSource::Environment)
-        } else if let Some(r) = profile.and_then(|p| p.get("region")).filter(|r| !r.is_empty()) {
+        } else if let Some(r) = profile
+            .and_then(|p| p.get("region"))
+            .filter(|r| !r.is_empty())
+        {
             (r.to_string(), RegionSource::Profile)
         } else if let Some(r) = imds_region(&tls).await {
             (r, RegionSource::Imds)
@@ -346,8 +358,14 @@ impl AwsContext {
             .use_dual_stack(flavour.dual_stack)
             .credentials_provider(chain)
             .app_name(
-                aws_config::AppName::new(format!("aws-iam-authenticator-{}", env!("CARGO_PKG_VERSION")).replace('.', "-"))
-                    .unwrap_or_else(|_| aws_config::AppName::new("aws-iam-authenticator").expect("static app name is valid")),
+                aws_config::AppName::new(
+                    format!("aws-iam-authenticator-{}", env!("CARGO_PKG_VERSION"))
+                        .replace('.', "-"),
+                )
+                .unwrap_or_else(|_| {
+                    aws_config::AppName::new("aws-iam-authenticator")
+                        .expect("static app name is valid")
+                }),
             )
             .load()
             .await;
@@ -427,7 +445,10 @@ impl AwsContext {
         ] {
             feed(var, &std::env::var(var).unwrap_or_default());
         }
-        for var in ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] {
+        for var in [
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        ] {
             if let Some(path) = non_empty_env(var) {
                 feed(var, &std::fs::read_to_string(path).unwrap_or_default());
             }
@@ -449,11 +470,11 @@ impl AwsContext {
             for (k, v) in keys {
                 feed(&k, &v);
             }
-            if let Some(session) = profile.get("sso_session") {
-                if let Some(section) = self.profiles.sso_session(session) {
-                    for key in ["sso_start_url", "sso_region", "sso_registration_scopes"] {
-                        feed(key, section.get(key).unwrap_or_default());
-                    }
+            if let Some(session) = profile.get("sso_session")
+                && let Some(section) = self.profiles.sso_session(session)
+            {
+                for key in ["sso_start_url", "sso_region", "sso_registration_scopes"] {
+                    feed(key, section.get(key).unwrap_or_default());
                 }
             }
             seen.push(current.clone());
@@ -463,23 +484,23 @@ impl AwsContext {
                 .map(str::to_string);
         }
         // `aws sso login` / `logout` rewrite or delete the SSO token cache.
-        if let Some(home) = std::env::home_dir() {
-            if let Ok(entries) = std::fs::read_dir(home.join(".aws/sso/cache")) {
-                let mut files: Vec<String> = entries
-                    .flatten()
-                    .map(|e| {
-                        let meta = e.metadata().ok();
-                        format!(
-                            "{}:{}:{:?}",
-                            e.file_name().to_string_lossy(),
-                            meta.as_ref().map(|m| m.len()).unwrap_or_default(),
-                            meta.and_then(|m| m.modified().ok())
-                        )
-                    })
-                    .collect();
-                files.sort();
-                feed("sso-cache", &files.join(","));
-            }
+        if let Some(home) = std::env::home_dir()
+            && let Ok(entries) = std::fs::read_dir(home.join(".aws/sso/cache"))
+        {
+            let mut files: Vec<String> = entries
+                .flatten()
+                .map(|e| {
+                    let meta = e.metadata().ok();
+                    format!(
+                        "{}:{}:{:?}",
+                        e.file_name().to_string_lossy(),
+                        meta.as_ref().map(|m| m.len()).unwrap_or_default(),
+                        meta.and_then(|m| m.modified().ok())
+                    )
+                })
+                .collect();
+            files.sort();
+            feed("sso-cache", &files.join(","));
         }
         hex::encode(hash.finalize())
     }
@@ -490,17 +511,19 @@ impl AwsContext {
         if let Some((role_arn, serial)) = self.mfa_profile() {
             return self.assume_profile_role_with_mfa(role_arn, serial).await;
         }
-        let provider = self
-            .sdk_config
-            .credentials_provider()
-            .ok_or_else(|| CredentialsError::Provider("no credentials provider configured".into()))?;
+        let provider = self.sdk_config.credentials_provider().ok_or_else(|| {
+            CredentialsError::Provider("no credentials provider configured".into())
+        })?;
         provider
             .provide_credentials()
             .await
             .map_err(|e| self.classify_provider_error(&e))
     }
 
-    fn classify_provider_error(&self, err: &aws_credential_types::provider::error::CredentialsError) -> CredentialsError {
+    fn classify_provider_error(
+        &self,
+        err: &aws_credential_types::provider::error::CredentialsError,
+    ) -> CredentialsError {
         use aws_credential_types::provider::error::CredentialsError as E;
         let detail = DisplayErrorContext(err).to_string();
         let lower = detail.to_ascii_lowercase();
@@ -535,7 +558,10 @@ impl AwsContext {
     }
 
     /// The `UserId` that STS reports for these credentials.
-    pub async fn caller_user_id(&self, credentials: &Credentials) -> Result<String, CredentialsError> {
+    pub async fn caller_user_id(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<String, CredentialsError> {
         let out = self
             .sts_client(credentials.clone())
             .get_caller_identity()
@@ -546,7 +572,11 @@ impl AwsContext {
     }
 
     /// Assumes `role` with `base` (`-r/--role`).
-    pub async fn assume_role(&self, base: &Credentials, role: &RoleRequest) -> Result<Credentials, CredentialsError> {
+    pub async fn assume_role(
+        &self,
+        base: &Credentials,
+        role: &RoleRequest,
+    ) -> Result<Credentials, CredentialsError> {
         let session_name = match &role.session_name {
             SessionName::Named(name) => name.clone(),
             SessionName::Default => default_session_name(),
@@ -558,8 +588,15 @@ impl AwsContext {
         let duration = role
             .duration
             .map(|d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX));
-        self.assume(base, &role.role_arn, &session_name, role.external_id.as_deref(), None, duration)
-            .await
+        self.assume(
+            base,
+            &role.role_arn,
+            &session_name,
+            role.external_id.as_deref(),
+            None,
+            duration,
+        )
+        .await
     }
 
     async fn assume(
@@ -594,15 +631,23 @@ impl AwsContext {
                 .unwrap_or_default()
                 .to_string();
             if code == "AccessDenied" {
-                CredentialsError::AssumeRoleDenied { role_arn: role_arn.to_string(), message }
+                CredentialsError::AssumeRoleDenied {
+                    role_arn: role_arn.to_string(),
+                    message,
+                }
             } else {
-                CredentialsError::AssumeRole { role_arn: role_arn.to_string(), message }
+                CredentialsError::AssumeRole {
+                    role_arn: role_arn.to_string(),
+                    message,
+                }
             }
         })?;
-        let creds = out.credentials().ok_or_else(|| CredentialsError::AssumeRole {
-            role_arn: role_arn.to_string(),
-            message: "STS returned no credentials".into(),
-        })?;
+        let creds = out
+            .credentials()
+            .ok_or_else(|| CredentialsError::AssumeRole {
+                role_arn: role_arn.to_string(),
+                message: "STS returned no credentials".into(),
+            })?;
         let expiry = SystemTime::try_from(*creds.expiration()).ok();
         Ok(Credentials::new(
             creds.access_key_id(),
@@ -615,7 +660,11 @@ impl AwsContext {
 
     /// A profile with `role_arn` + `mfa_serial`: source credentials from the chain, MFA
     /// code from the user, then AssumeRole.
-    async fn assume_profile_role_with_mfa(&self, role_arn: &str, serial: &str) -> Result<Credentials, CredentialsError> {
+    async fn assume_profile_role_with_mfa(
+        &self,
+        role_arn: &str,
+        serial: &str,
+    ) -> Result<Credentials, CredentialsError> {
         if !self.interactive {
             return Err(CredentialsError::MfaNotInteractive {
                 profile: self.profile_name.clone(),
@@ -646,14 +695,24 @@ impl AwsContext {
         .await
     }
 
-    async fn source_credentials(&self, profile: &aws_config::profile::Profile) -> Result<Credentials, CredentialsError> {
+    async fn source_credentials(
+        &self,
+        profile: &aws_config::profile::Profile,
+    ) -> Result<Credentials, CredentialsError> {
         let provider_config = ProviderConfig::default()
             .with_http_client(self.http.clone())
             .with_region(Some(Region::new(self.region.clone())));
-        let result = match (profile.get("source_profile"), profile.get("credential_source")) {
+
+        match (
+            profile.get("source_profile"),
+            profile.get("credential_source"),
+        ) {
             (Some(src), _) if src == profile.name() => {
                 // `source_profile` pointing at itself: the static keys of this profile.
-                match (profile.get("aws_access_key_id"), profile.get("aws_secret_access_key")) {
+                match (
+                    profile.get("aws_access_key_id"),
+                    profile.get("aws_secret_access_key"),
+                ) {
                     (Some(id), Some(secret)) => Ok(Credentials::new(
                         id,
                         secret,
@@ -674,16 +733,20 @@ impl AwsContext {
                 .provide_credentials()
                 .await
                 .map_err(|e| self.classify_provider_error(&e)),
-            (None, Some("Environment")) => aws_config::environment::EnvironmentVariableCredentialsProvider::new()
-                .provide_credentials()
-                .await
-                .map_err(|e| self.classify_provider_error(&e)),
-            (None, Some("Ec2InstanceMetadata")) => aws_config::imds::credentials::ImdsCredentialsProvider::builder()
-                .configure(&provider_config)
-                .build()
-                .provide_credentials()
-                .await
-                .map_err(|e| self.classify_provider_error(&e)),
+            (None, Some("Environment")) => {
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new()
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| self.classify_provider_error(&e))
+            }
+            (None, Some("Ec2InstanceMetadata")) => {
+                aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                    .configure(&provider_config)
+                    .build()
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| self.classify_provider_error(&e))
+            }
             (None, Some("EcsContainer")) => aws_config::ecs::EcsCredentialsProvider::builder()
                 .configure(&provider_config)
                 .build()
@@ -694,8 +757,7 @@ impl AwsContext {
                 "profile {:?} has role_arn but neither source_profile nor a supported credential_source (Environment, Ec2InstanceMetadata, EcsContainer)",
                 profile.name()
             ))),
-        };
-        result
+        }
     }
 }
 
@@ -774,7 +836,10 @@ mod tests {
 
     #[test]
     fn forwarded_session_names() {
-        assert_eq!(forwarded_session_name("AROAEXAMPLE:alice@example.com").as_deref(), Some("alice@example.com"));
+        assert_eq!(
+            forwarded_session_name("AROAEXAMPLE:alice@example.com").as_deref(),
+            Some("alice@example.com")
+        );
         assert_eq!(forwarded_session_name("AIDAEXAMPLE"), None);
         assert_eq!(forwarded_session_name("a:b:c"), None);
         assert_eq!(forwarded_session_name("a:"), None);
@@ -785,7 +850,10 @@ mod tests {
         let name = default_session_name();
         assert!(name.starts_with("aws-iam-authenticator-"));
         assert!(name.len() <= 64);
-        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@-_".contains(c)));
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_".contains(c))
+        );
     }
 
     #[test]

@@ -21,8 +21,8 @@
 
 pub mod arn;
 pub mod cache;
-pub mod client;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod exec_credential;

@@ -11,7 +11,9 @@ use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
 
 /// The log levels upstream (logrus) accepts, in order.
-pub const VALID_LEVELS: &[&str] = &["panic", "fatal", "error", "warn", "warning", "info", "debug", "trace"];
+pub const VALID_LEVELS: &[&str] = &[
+    "panic", "fatal", "error", "warn", "warning", "info", "debug", "trace",
+];
 
 /// Output format for log lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +33,9 @@ impl LogFormat {
             "text" | "" => (LogFormat::Text, None),
             other => (
                 LogFormat::Text,
-                Some(format!("unknown log format {other:?}, using text (valid: text, json)")),
+                Some(format!(
+                    "unknown log format {other:?}, using text (valid: text, json)"
+                )),
             ),
         }
     }
@@ -68,19 +72,38 @@ pub fn parse_level(value: &str) -> Result<Level, InvalidLevel> {
 /// Installs the global subscriber. Safe to call once; later calls are ignored.
 pub fn init(level: Level, format: LogFormat) {
     let ours = LevelFilter::from_level(level);
-    let others = if level >= Level::DEBUG { ours } else { LevelFilter::WARN.min(ours) };
+    let others = if level >= Level::DEBUG {
+        ours
+    } else {
+        LevelFilter::WARN.min(ours)
+    };
     let filter = Targets::new()
         .with_target(env!("CARGO_CRATE_NAME"), ours)
         // Off EC2 every IMDS probe fails; that is expected and already bounded.
-        .with_target("aws_config::imds", if level >= Level::DEBUG { ours } else { LevelFilter::ERROR })
+        .with_target(
+            "aws_config::imds",
+            if level >= Level::DEBUG {
+                ours
+            } else {
+                LevelFilter::ERROR
+            },
+        )
         .with_default(others);
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
         LogFormat::Text => registry
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_target(false),
+            )
             .try_init(),
         LogFormat::Json => registry
-            .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::stderr),
+            )
             .try_init(),
     };
     let _ = result;

@@ -24,7 +24,18 @@ fn cold_then_warm_then_expired() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
     let args = [
-        "token", "-i", "c", "-r", DEV_ROLE, "-s", "s1", "--cache", "--role-duration", "70", "--cache-margin", "1s",
+        "token",
+        "-i",
+        "c",
+        "-r",
+        DEV_ROLE,
+        "-s",
+        "s1",
+        "--cache",
+        "--role-duration",
+        "70",
+        "--cache-margin",
+        "1s",
     ];
     let first = mint(cached(&sts, home.path()).args(args));
     assert_eq!(sts.count("AssumeRole"), 1);
@@ -36,7 +47,10 @@ fn cold_then_warm_then_expired() {
     let third = mint(cached(&sts, home.path()).args(args));
     assert_eq!(sts.count("AssumeRole"), 2, "an expired entry is refreshed");
     assert_ne!(third, first);
-    assert_eq!(identity(&sts.verify(home.path(), "c", &third))["SessionName"], "s1");
+    assert_eq!(
+        identity(&sts.verify(home.path(), "c", &third))["SessionName"],
+        "s1"
+    );
 }
 
 #[test]
@@ -48,9 +62,16 @@ fn credentials_outlive_tokens_so_new_tokens_need_no_assume_role() {
     // Another cluster: a new token, but the cached role session is reused.
     let token = mint(cached(&sts, home.path()).args(base).args(["-i", "two"]));
     assert_eq!(sts.count("AssumeRole"), 1);
-    assert_eq!(identity(&sts.verify(home.path(), "two", &token))["CanonicalARN"], DEV_ROLE);
+    assert_eq!(
+        identity(&sts.verify(home.path(), "two", &token))["CanonicalARN"],
+        DEV_ROLE
+    );
     // --force-refresh goes to STS again.
-    mint(cached(&sts, home.path()).args(base).args(["-i", "two", "--force-refresh"]));
+    mint(
+        cached(&sts, home.path())
+            .args(base)
+            .args(["-i", "two", "--force-refresh"]),
+    );
     assert_eq!(sts.count("AssumeRole"), 2);
 }
 
@@ -80,7 +101,10 @@ fn twenty_parallel_cold_invocations_make_one_assume_role_call() {
     assert_eq!(sts.count("AssumeRole"), 1);
     assert_eq!(tokens.len(), 20);
     for token in tokens.iter().step_by(5) {
-        assert_eq!(identity(&sts.verify(home.path(), "c", token))["CanonicalARN"], DEV_ROLE);
+        assert_eq!(
+            identity(&sts.verify(home.path(), "c", token))["CanonicalARN"],
+            DEV_ROLE
+        );
     }
 }
 
@@ -98,11 +122,16 @@ fn killed_writers_never_leave_a_torn_entry() {
         std::thread::sleep(Duration::from_millis(3 + (i * 7) % 40));
         let _ = child.kill();
         let _ = child.wait();
-        for entry in std::fs::read_dir(cache_dir(home.path())).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(cache_dir(home.path()))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let name = entry.file_name().to_string_lossy().to_string();
             if name.ends_with(".json") {
                 let text = std::fs::read_to_string(entry.path()).unwrap();
-                serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("torn entry {name}: {e}"));
+                serde_json::from_str::<Value>(&text)
+                    .unwrap_or_else(|e| panic!("torn entry {name}: {e}"));
             }
         }
     }
@@ -123,11 +152,21 @@ fn corrupt_entries_are_recovered() {
         .unwrap()
         .path();
     std::fs::write(&entry, b"{\"version\":1,\"kind\":\"tok").unwrap();
-    let out = cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]).output().unwrap();
+    let out = cached(&sts, home.path())
+        .args(["token", "-i", "c", "--cache"])
+        .output()
+        .unwrap();
     assert_success(&out);
-    assert!(!stderr(&out).contains("unable to use cache"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("unable to use cache"),
+        "{}",
+        stderr(&out)
+    );
     let text = std::fs::read_to_string(&entry).unwrap();
-    assert!(serde_json::from_str::<Value>(&text).is_ok(), "rewritten: {text}");
+    assert!(
+        serde_json::from_str::<Value>(&text).is_ok(),
+        "rewritten: {text}"
+    );
 }
 
 #[cfg(unix)]
@@ -138,28 +177,47 @@ fn entries_are_private_and_a_readable_one_is_refused() {
     let home = tempfile::tempdir().unwrap();
     mint(cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]));
     let dir = cache_dir(home.path());
-    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
     let entry = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
         .find(|e| e.file_name().to_string_lossy().ends_with(".json"))
         .unwrap()
         .path();
-    assert_eq!(std::fs::metadata(&entry).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&entry).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]).output().unwrap();
+    let out = cached(&sts, home.path())
+        .args(["token", "-i", "c", "--cache"])
+        .output()
+        .unwrap();
     assert_success(&out);
     let err = stderr(&out);
-    assert!(err.contains("is not private") && err.contains("chmod 600"), "{err}");
+    assert!(
+        err.contains("is not private") && err.contains("chmod 600"),
+        "{err}"
+    );
 }
 
 #[test]
 fn static_keys_cache_without_complaint_and_changed_keys_are_not_masked() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
-    let out = cached(&sts, home.path()).args(["token", "-i", "c", "--cache"]).output().unwrap();
+    let out = cached(&sts, home.path())
+        .args(["token", "-i", "c", "--cache"])
+        .output()
+        .unwrap();
     assert_success(&out);
-    assert!(stderr(&out).is_empty(), "no warning for static keys: {}", stderr(&out));
+    assert!(
+        stderr(&out).is_empty(),
+        "no warning for static keys: {}",
+        stderr(&out)
+    );
     // Bob's keys in the same cache: Bob's identity, not Alice's cached token.
     let out = cached(&sts, home.path())
         .env("AWS_ACCESS_KEY_ID", BOB_AKID)
@@ -178,28 +236,59 @@ fn cache_list_and_clear() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
     mint(cached(&sts, home.path()).args(["token", "-i", "alpha", "--cache"]));
-    let token = mint(cached(&sts, home.path()).args(["token", "-i", "beta", "-r", DEV_ROLE, "--cache"]));
-    let out = cached(&sts, home.path()).args(["cache", "list", "-o", "json"]).output().unwrap();
+    let token =
+        mint(cached(&sts, home.path()).args(["token", "-i", "beta", "-r", DEV_ROLE, "--cache"]));
+    let out = cached(&sts, home.path())
+        .args(["cache", "list", "-o", "json"])
+        .output()
+        .unwrap();
     assert_success(&out);
     let text = stdout(&out);
     assert!(!text.contains(&token) && !text.contains("k8s-aws-v1") && !text.contains(ALICE_SECRET));
     let entries: Vec<Value> = serde_json::from_str(&text).unwrap();
-    let kinds: Vec<&str> = entries.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = entries
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds.iter().filter(|k| **k == "token").count(), 2, "{text}");
-    assert_eq!(kinds.iter().filter(|k| **k == "credentials").count(), 1, "{text}");
-    let out = cached(&sts, home.path()).args(["cache", "list"]).output().unwrap();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "credentials").count(),
+        1,
+        "{text}"
+    );
+    let out = cached(&sts, home.path())
+        .args(["cache", "list"])
+        .output()
+        .unwrap();
     assert!(stdout(&out).contains("alpha") && stdout(&out).contains(DEV_ROLE));
 
-    let out = cached(&sts, home.path()).args(["cache", "clear", "-i", "alpha"]).output().unwrap();
+    let out = cached(&sts, home.path())
+        .args(["cache", "clear", "-i", "alpha"])
+        .output()
+        .unwrap();
     assert_success(&out);
-    let out = cached(&sts, home.path()).args(["cache", "list", "-o", "json"]).output().unwrap();
+    let out = cached(&sts, home.path())
+        .args(["cache", "list", "-o", "json"])
+        .output()
+        .unwrap();
     let entries: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(entries.iter().all(|e| e["cluster_id"] != "alpha"));
     assert_eq!(entries.len(), 2);
-    let out = cached(&sts, home.path()).args(["cache", "clear", "--all"]).output().unwrap();
+    let out = cached(&sts, home.path())
+        .args(["cache", "clear", "--all"])
+        .output()
+        .unwrap();
     assert_success(&out);
-    let out = cached(&sts, home.path()).args(["cache", "list", "-o", "json"]).output().unwrap();
-    assert_eq!(serde_json::from_str::<Vec<Value>>(&stdout(&out)).unwrap().len(), 0);
+    let out = cached(&sts, home.path())
+        .args(["cache", "list", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&stdout(&out))
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 #[test]
@@ -238,7 +327,17 @@ sys.exit(child.exitstatus)
         "KUBECACHEDIR": home.path().join("kcache").display().to_string(),
     });
     let out = Command::new(python())
-        .args(["-c", script, &env.to_string(), bin(), MFA_CODE, "token", "-i", "one", "--cache"])
+        .args([
+            "-c",
+            script,
+            &env.to_string(),
+            bin(),
+            MFA_CODE,
+            "token",
+            "-i",
+            "one",
+            "--cache",
+        ])
         .output()
         .unwrap();
     assert_success(&out);
@@ -253,7 +352,10 @@ sys.exit(child.exitstatus)
             .args(["token", "-i", "two", "--cache"]),
     );
     assert_eq!(sts.count("AssumeRole"), 1, "no second MFA AssumeRole");
-    assert_eq!(identity(&sts.verify(home.path(), "two", &token))["CanonicalARN"], MFA_ROLE);
+    assert_eq!(
+        identity(&sts.verify(home.path(), "two", &token))["CanonicalARN"],
+        MFA_ROLE
+    );
 }
 
 /// Linux keyutils (the kernel keyring): secrets go there, not into the entry file.
@@ -262,19 +364,35 @@ sys.exit(child.exitstatus)
 fn keyring_storage_keeps_secrets_out_of_files() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
-    let args = ["token", "-i", "kr", "-r", DEV_ROLE, "--cache", "--cache-storage", "keyring"];
+    let args = [
+        "token",
+        "-i",
+        "kr",
+        "-r",
+        DEV_ROLE,
+        "--cache",
+        "--cache-storage",
+        "keyring",
+    ];
     let out = cached(&sts, home.path()).args(args).output().unwrap();
     assert_success(&out);
     if stderr(&out).contains("keyring error") {
         // keyutils can be forbidden (seccomp in some containers); say so and stop.
-        eprintln!("SKIPPED: the kernel refused keyutils here: {}", stderr(&out));
+        eprintln!(
+            "SKIPPED: the kernel refused keyutils here: {}",
+            stderr(&out)
+        );
         return;
     }
     let first: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     let token = first["status"]["token"].as_str().unwrap();
     for entry in std::fs::read_dir(cache_dir(home.path())).unwrap().flatten() {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        assert!(!text.contains(token) && !text.contains("secret_access_key"), "secret on disk in {:?}", entry.path());
+        assert!(
+            !text.contains(token) && !text.contains("secret_access_key"),
+            "secret on disk in {:?}",
+            entry.path()
+        );
     }
     let second = mint(cached(&sts, home.path()).args(args));
     assert_eq!(second, token, "warm hit from the keyring");

@@ -20,7 +20,14 @@ fn aws_eks_get_token_tokens_pass_our_verify() {
         .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
         .env("AWS_DEFAULT_REGION", "us-west-2")
         .env("AWS_STS_REGIONAL_ENDPOINTS", "regional")
-        .args(["eks", "get-token", "--cluster-name", "peer-cluster", "--output", "json"])
+        .args([
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "peer-cluster",
+            "--output",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_success(&out);
@@ -29,14 +36,20 @@ fn aws_eks_get_token_tokens_pass_our_verify() {
     let id = identity(&sts.verify(home.path(), "peer-cluster", token));
     assert_eq!(id["ARN"], ALICE_ARN);
     // And bound to its cluster.
-    assert!(!sts.verify(home.path(), "other-cluster", token).status.success());
+    assert!(
+        !sts.verify(home.path(), "other-cluster", token)
+            .status
+            .success()
+    );
 }
 
 #[test]
 fn our_tokens_have_the_same_shape_as_aws_eks_get_token() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
-    let ours = decode(&mint(with_alice(&mut sts.command(home.path())).args(["token", "-i", "c"])));
+    let ours = decode(&mint(
+        with_alice(&mut sts.command(home.path())).args(["token", "-i", "c"]),
+    ));
     let out = Command::new(aws_cli())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -45,7 +58,14 @@ fn our_tokens_have_the_same_shape_as_aws_eks_get_token() {
         .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
         .env("AWS_DEFAULT_REGION", "us-west-2")
         .env("AWS_STS_REGIONAL_ENDPOINTS", "regional")
-        .args(["eks", "get-token", "--cluster-name", "c", "--output", "json"])
+        .args([
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "c",
+            "--output",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_success(&out);
@@ -68,7 +88,14 @@ fn our_tokens_have_the_same_shape_as_aws_eks_get_token() {
     assert_eq!(ours_keys, theirs_keys);
 }
 
-fn write_kubeconfig(dir: &std::path::Path, server_port: u64, ca: &str, api_version: &str, env: &[(&str, &str)], args: &[&str]) -> std::path::PathBuf {
+fn write_kubeconfig(
+    dir: &std::path::Path,
+    server_port: u64,
+    ca: &str,
+    api_version: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> std::path::PathBuf {
     let env_yaml: String = env
         .iter()
         .map(|(k, v)| format!("      - name: {k}\n        value: \"{v}\"\n"))
@@ -80,7 +107,10 @@ fn write_kubeconfig(dir: &std::path::Path, server_port: u64, ca: &str, api_versi
          contexts:\n- name: test\n  context:\n    cluster: test\n    user: iam\ncurrent-context: test\n",
         bin = bin()
     );
-    let path = dir.join(format!("kubeconfig-{}", api_version.rsplit('/').next().unwrap()));
+    let path = dir.join(format!(
+        "kubeconfig-{}",
+        api_version.rsplit('/').next().unwrap()
+    ));
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -102,10 +132,16 @@ fn kubectl_runs_us_as_an_exec_plugin_v1_and_v1beta1() {
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let info: Value = loop {
-        if let Some(v) = std::fs::read_to_string(&ready).ok().and_then(|t| serde_json::from_str(&t).ok()) {
+        if let Some(v) = std::fs::read_to_string(&ready)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+        {
             break v;
         }
-        assert!(std::time::Instant::now() < deadline, "recorder did not start");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "recorder did not start"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     let port = info["port"].as_u64().unwrap();
@@ -121,8 +157,21 @@ fn kubectl_runs_us_as_an_exec_plugin_v1_and_v1beta1() {
         ("NO_PROXY", "127.0.0.1,localhost"),
         ("AWS_CA_BUNDLE", bundle.as_str()),
     ];
-    for (i, api_version) in ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"].iter().enumerate() {
-        let kubeconfig = write_kubeconfig(home.path(), port, &ca, api_version, &env, &["token", "-i", "kube-cluster"]);
+    for (i, api_version) in [
+        "client.authentication.k8s.io/v1",
+        "client.authentication.k8s.io/v1beta1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let kubeconfig = write_kubeconfig(
+            home.path(),
+            port,
+            &ca,
+            api_version,
+            &env,
+            &["token", "-i", "kube-cluster"],
+        );
         let out = Command::new(kubectl())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -185,7 +234,13 @@ print(json.dumps({"status": child.exitstatus, "output": child.before}))
         env.insert(k.into(), Value::String(v));
     }
     let out = Command::new(python())
-        .args(["-c", script, &Value::Object(env.clone()).to_string(), bin(), MFA_CODE])
+        .args([
+            "-c",
+            script,
+            &Value::Object(env.clone()).to_string(),
+            bin(),
+            MFA_CODE,
+        ])
         .output()
         .unwrap();
     assert_success(&out);
@@ -196,7 +251,10 @@ print(json.dumps({"status": child.exitstatus, "output": child.before}))
     let cred: Value = serde_json::from_str(output[json_start..].trim()).unwrap();
     let token = cred["status"]["token"].as_str().unwrap();
     let id = identity(&sts.verify(home.path(), "c", token));
-    assert_eq!(id["ARN"], "arn:aws:sts::111122223333:assumed-role/mfa-admin/alice-mfa");
+    assert_eq!(
+        id["ARN"],
+        "arn:aws:sts::111122223333:assumed-role/mfa-admin/alice-mfa"
+    );
 
     // Without a terminal (kubectl's interactiveMode: Never) it fails with the fix, and
     // never blocks on stdin.
@@ -211,5 +269,8 @@ print(json.dumps({"status": child.exitstatus, "output": child.before}))
         .unwrap();
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("needs an MFA code") && err.contains("interactiveMode"), "{err}");
+    assert!(
+        err.contains("needs an MFA code") && err.contains("interactiveMode"),
+        "{err}"
+    );
 }

@@ -14,7 +14,10 @@ fn static_keys_token_verifies_at_sts() {
     let token = mint(with_alice(&mut sts.command(home.path())).args(["token", "-i", "cluster-a"]));
     let url = decode(&token);
     assert!(url.starts_with("https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAALICEEXAMPLE0001%2F"), "{url}");
-    assert!(url.contains("&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature="), "{url}");
+    assert!(
+        url.contains("&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature="),
+        "{url}"
+    );
 
     let id = identity(&sts.verify(home.path(), "cluster-a", &token));
     assert_eq!(id["ARN"], ALICE_ARN);
@@ -76,8 +79,16 @@ fn an_expired_token_is_refused_before_sts() {
     sts.reset();
     let out = sts.verify(home.path(), "c", &token.token);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("X-Amz-Date parameter is expired"), "{}", stderr(&out));
-    assert_eq!(sts.count("GetCallerIdentity"), 0, "an expired token must not reach STS");
+    assert!(
+        stderr(&out).contains("X-Amz-Date parameter is expired"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        sts.count("GetCallerIdentity"),
+        0,
+        "an expired token must not reach STS"
+    );
 }
 
 #[test]
@@ -121,12 +132,18 @@ fn without_trusting_the_ca_verification_fails_closed() {
     let out = sts
         .command(home.path())
         .env_remove("AWS_CA_BUNDLE")
-        .env("SSL_CERT_FILE", "/nonexistent")
+        // A real bundle that does not hold the test CA (an empty one trips a debug assertion in
+        // the TLS stack).
+        .env("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt")
         .args(["verify", "-i", "c", "-t", &token])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("sts getCallerIdentity failed: error during GET"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sts getCallerIdentity failed: error during GET"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -134,11 +151,20 @@ fn assume_role_gives_the_assumed_role_identity() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
     let token = mint(with_alice(&mut sts.command(home.path())).args([
-        "token", "-i", "c", "-r", DEV_ROLE, "-s", "alice-session",
+        "token",
+        "-i",
+        "c",
+        "-r",
+        DEV_ROLE,
+        "-s",
+        "alice-session",
     ]));
     assert_eq!(sts.count("AssumeRole"), 1);
     let id = identity(&sts.verify(home.path(), "c", &token));
-    assert_eq!(id["ARN"], "arn:aws:sts::111122223333:assumed-role/dev/alice-session");
+    assert_eq!(
+        id["ARN"],
+        "arn:aws:sts::111122223333:assumed-role/dev/alice-session"
+    );
     assert_eq!(id["CanonicalARN"], DEV_ROLE);
     assert_eq!(id["SessionName"], "alice-session");
     assert_eq!(id["UserID"], "AROADEVEXAMPLE000001");
@@ -156,7 +182,12 @@ fn assume_role_from_the_default_role_env_and_default_session_name() {
     let id = identity(&sts.verify(home.path(), "c", &token));
     // STS drops the role path from assumed-role ARNs.
     assert_eq!(id["CanonicalARN"], "arn:aws:iam::111122223333:role/admin");
-    assert!(id["SessionName"].as_str().unwrap().starts_with("aws-iam-authenticator-"));
+    assert!(
+        id["SessionName"]
+            .as_str()
+            .unwrap()
+            .starts_with("aws-iam-authenticator-")
+    );
 }
 
 #[test]
@@ -164,10 +195,21 @@ fn external_id_is_passed_and_required() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
     let token = mint(with_alice(&mut sts.command(home.path())).args([
-        "token", "-i", "c", "-r", EXT_ROLE, "-e", EXTERNAL_ID, "-s", "ext",
+        "token",
+        "-i",
+        "c",
+        "-r",
+        EXT_ROLE,
+        "-e",
+        EXTERNAL_ID,
+        "-s",
+        "ext",
     ]));
     let id = identity(&sts.verify(home.path(), "c", &token));
-    assert_eq!(id["ARN"], "arn:aws:sts::111122223333:assumed-role/external/ext");
+    assert_eq!(
+        id["ARN"],
+        "arn:aws:sts::111122223333:assumed-role/external/ext"
+    );
 
     let out = with_alice(&mut sts.command(home.path()))
         .args(["token", "-i", "c", "-r", EXT_ROLE, "-e", "wrong"])
@@ -176,7 +218,10 @@ fn external_id_is_passed_and_required() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.contains("not authorized to assume role") && err.contains("trust policy"), "{err}");
+    assert!(
+        err.contains("not authorized to assume role") && err.contains("trust policy"),
+        "{err}"
+    );
     assert!(!err.contains(ALICE_SECRET));
 }
 
@@ -201,7 +246,10 @@ fn forwarded_session_name_comes_from_the_caller() {
             .args(["token", "-i", "c", "-r", DEV_ROLE, "--forward-session-name"]),
     );
     let id = identity(&sts.verify(home.path(), "c", &token));
-    assert_eq!(id["ARN"], "arn:aws:sts::111122223333:assumed-role/dev/alice@example.com");
+    assert_eq!(
+        id["ARN"],
+        "arn:aws:sts::111122223333:assumed-role/dev/alice@example.com"
+    );
     assert_eq!(id["SessionName"], "alice@example.com");
 }
 
@@ -214,7 +262,10 @@ fn session_name_and_forwarding_are_exclusive() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("cannot specify both --forward-session-name and --session-name parameter"));
+    assert!(
+        stderr(&out)
+            .contains("cannot specify both --forward-session-name and --session-name parameter")
+    );
 }
 
 #[test]
@@ -232,7 +283,14 @@ fn credential_process_profile() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
     let cfg = home.path().join("config");
-    std::fs::write(&cfg, format!("[profile proc]\ncredential_process = {}\nregion = eu-central-1\n", script.display())).unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "[profile proc]\ncredential_process = {}\nregion = eu-central-1\n",
+            script.display()
+        ),
+    )
+    .unwrap();
     let token = mint(
         sts.command(home.path())
             .env_remove("AWS_REGION")
@@ -253,7 +311,9 @@ fn role_arn_with_source_profile() {
     std::fs::create_dir_all(home.path().join(".aws")).unwrap();
     std::fs::write(
         home.path().join(".aws/credentials"),
-        format!("[base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n"),
+        format!(
+            "[base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n"
+        ),
     )
     .unwrap();
     std::fs::write(
@@ -261,9 +321,16 @@ fn role_arn_with_source_profile() {
         format!("[profile dev]\nrole_arn = {DEV_ROLE}\nsource_profile = base\nrole_session_name = from-profile\n"),
     )
     .unwrap();
-    let token = mint(sts.command(home.path()).env("AWS_PROFILE", "dev").args(["token", "-i", "c"]));
+    let token = mint(
+        sts.command(home.path())
+            .env("AWS_PROFILE", "dev")
+            .args(["token", "-i", "c"]),
+    );
     let id = identity(&sts.verify(home.path(), "c", &token));
-    assert_eq!(id["ARN"], "arn:aws:sts::111122223333:assumed-role/dev/from-profile");
+    assert_eq!(
+        id["ARN"],
+        "arn:aws:sts::111122223333:assumed-role/dev/from-profile"
+    );
 }
 
 #[test]
@@ -284,8 +351,18 @@ fn exec_info_selects_the_api_version() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
     for (info, expected) in [
-        (Some(r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#), "client.authentication.k8s.io/v1"),
-        (Some(r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{}}"#), "client.authentication.k8s.io/v1beta1"),
+        (
+            Some(
+                r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}"#,
+            ),
+            "client.authentication.k8s.io/v1",
+        ),
+        (
+            Some(
+                r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{}}"#,
+            ),
+            "client.authentication.k8s.io/v1beta1",
+        ),
         (None, "client.authentication.k8s.io/v1beta1"),
     ] {
         let mut cmd = sts.command(home.path());
@@ -310,26 +387,15 @@ fn assumed_role_token_expiry_is_clamped_to_the_session() {
     let home = tempfile::tempdir().unwrap();
     // A 5-minute session (the stand-in allows short ones): the token must expire 1 min
     // before the credentials, not 14 min after signing.
-    let cfg = home.path().join("config");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[profile base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n\n\
-             [profile short]\nrole_arn = {DEV_ROLE}\nsource_profile = base\nduration_seconds = 300\n"
-        ),
-    )
-    .unwrap();
-    let out = sts
-        .command(home.path())
-        .env("AWS_CONFIG_FILE", &cfg)
-        .env("AWS_PROFILE", "short")
-        .args(["token", "-i", "c"])
+    let out = with_alice(&mut sts.command(home.path()))
+        .args(["token", "-i", "c", "-r", DEV_ROLE, "--role-duration", "5m"])
         .output()
         .unwrap();
     assert_success(&out);
     let cred: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     let ts = cred["status"]["expirationTimestamp"].as_str().unwrap();
-    let exp = time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339).unwrap();
+    let exp =
+        time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339).unwrap();
     let left = exp - time::OffsetDateTime::now_utc();
     assert!(left.whole_seconds() <= 4 * 60 + 5, "expires in {left}");
     assert!(left.whole_seconds() >= 3 * 60, "expires in {left}");
@@ -339,12 +405,21 @@ fn assumed_role_token_expiry_is_clamped_to_the_session() {
 fn errors_are_one_line_and_name_the_fix() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
-    let cases: Vec<(Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![], vec!["token", "-i", "c"], "no AWS credentials found"),
-        (vec![("AWS_PROFILE", "ghost")], vec!["token", "-i", "c"], "AWS profile \"ghost\" is not defined"),
+        (
+            vec![("AWS_PROFILE", "ghost")],
+            vec!["token", "-i", "c"],
+            "AWS profile \"ghost\" is not defined",
+        ),
         (vec![], vec!["token"], "cluster ID not specified"),
         (vec![], vec!["verify", "-i", "c"], "token not specified"),
-        (vec![], vec!["-c", "/nonexistent.yaml", "token", "-i", "c"], "Can't read configuration file"),
+        (
+            vec![],
+            vec!["-c", "/nonexistent.yaml", "token", "-i", "c"],
+            "Can't read configuration file",
+        ),
     ];
     for (env, args, expected) in cases {
         let mut cmd = sts.command(home.path());
@@ -354,7 +429,10 @@ fn errors_are_one_line_and_name_the_fix() {
         let out = cmd.args(&args).stdout(Stdio::piped()).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = stderr(&out);
-        assert!(err.lines().next().unwrap_or("").contains(expected), "{args:?}: {err}");
+        assert!(
+            err.lines().next().unwrap_or("").contains(expected),
+            "{args:?}: {err}"
+        );
         assert!(stdout(&out).is_empty(), "nothing on stdout for {args:?}");
     }
 }
@@ -381,8 +459,17 @@ fn config_file_supplies_cluster_id_and_role() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
     let cfg = home.path().join("cfg.yaml");
-    std::fs::write(&cfg, format!("clusterID: from-config\nrole: {DEV_ROLE}\nsessionName: cfg-session\n")).unwrap();
-    let token = mint(with_alice(&mut sts.command(home.path())).arg("-c").arg(&cfg).arg("token"));
+    std::fs::write(
+        &cfg,
+        format!("clusterID: from-config\nrole: {DEV_ROLE}\nsessionName: cfg-session\n"),
+    )
+    .unwrap();
+    let token = mint(
+        with_alice(&mut sts.command(home.path()))
+            .arg("-c")
+            .arg(&cfg)
+            .arg("token"),
+    );
     let id = identity(&sts.verify(home.path(), "from-config", &token));
     assert_eq!(id["SessionName"], "cfg-session");
 }
@@ -400,8 +487,14 @@ fn fips_and_dual_stack_settings_pick_the_host() {
         decode(&mint(&mut cmd))
     };
     assert!(url(&[]).starts_with("https://sts.us-east-2.amazonaws.com/"));
-    assert!(url(&[("AWS_USE_FIPS_ENDPOINT", "true")]).starts_with("https://sts-fips.us-east-2.amazonaws.com/"));
-    assert!(url(&[("AWS_USE_DUALSTACK_ENDPOINT", "true")]).starts_with("https://sts.us-east-2.api.aws/"));
+    assert!(
+        url(&[("AWS_USE_FIPS_ENDPOINT", "true")])
+            .starts_with("https://sts-fips.us-east-2.amazonaws.com/")
+    );
+    assert!(
+        url(&[("AWS_USE_DUALSTACK_ENDPOINT", "true")])
+            .starts_with("https://sts.us-east-2.api.aws/")
+    );
 }
 
 #[test]
@@ -414,11 +507,18 @@ fn region_defaults_to_us_east_1_without_stalling() {
             .env_remove("AWS_REGION")
             .env_remove("AWS_EC2_METADATA_DISABLED")
             // An IMDS that accepts connections and never answers.
-            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", format!("http://127.0.0.1:{}", blackhole_port()))
+            .env(
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                format!("http://127.0.0.1:{}", blackhole_port()),
+            )
             .args(["token", "-i", "c"]),
     );
     assert!(decode(&token).starts_with("https://sts.us-east-1.amazonaws.com/"));
-    assert!(start.elapsed() < std::time::Duration::from_millis(2500), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < std::time::Duration::from_millis(2500),
+        "took {:?}",
+        start.elapsed()
+    );
 }
 
 /// A listener that accepts and never answers (leaked for the test's lifetime).

@@ -9,7 +9,9 @@ use crate::exec_credential::format_timestamp;
 
 /// Flags of `cache`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  aws-iam-authenticator cache list\n  aws-iam-authenticator cache clear -i my-cluster\n  aws-iam-authenticator cache clear --all")]
+#[command(
+    after_help = "Examples:\n  aws-iam-authenticator cache list\n  aws-iam-authenticator cache clear -i my-cluster\n  aws-iam-authenticator cache clear --all"
+)]
 pub(crate) struct CacheArgs {
     #[command(subcommand)]
     action: CacheAction,
@@ -46,11 +48,17 @@ pub(crate) fn run(ctx: &Context, args: CacheArgs) -> Result<(), CliError> {
         CacheAction::List { output } => {
             let entries = cache.list().map_err(|e| CliError::new(e.to_string()))?;
             if output == "json" {
-                println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&entries).unwrap_or_default()
+                );
                 return Ok(());
             }
             let now = OffsetDateTime::now_utc();
-            println!("{:<12} {:<20} {:<45} {:<12} {:<14} {:<21} STATE", "KIND", "CLUSTER", "ROLE", "PROFILE", "REGION", "EXPIRES");
+            println!(
+                "{:<12} {:<20} {:<45} {:<12} {:<14} {:<21} STATE",
+                "KIND", "CLUSTER", "ROLE", "PROFILE", "REGION", "EXPIRES"
+            );
             for e in entries {
                 let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
                 println!(
@@ -84,7 +92,10 @@ pub(crate) fn run(ctx: &Context, args: CacheArgs) -> Result<(), CliError> {
                         .is_some_and(|c| clusters.contains(c))
                 })
                 .map_err(|e| CliError::new(e.to_string()))?;
-            eprintln!("removed {removed} cache entr{}", if removed == 1 { "y" } else { "ies" });
+            eprintln!(
+                "removed {removed} cache entr{}",
+                if removed == 1 { "y" } else { "ies" }
+            );
             Ok(())
         }
     }

@@ -10,7 +10,9 @@ use super::{Cli, CliError};
 
 /// Flags of `completion`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  aws-iam-authenticator completion bash > /etc/bash_completion.d/aws-iam-authenticator\n  aws-iam-authenticator completion zsh > \"${fpath[1]}/_aws-iam-authenticator\"\n  aws-iam-authenticator completion fish > ~/.config/fish/completions/aws-iam-authenticator.fish")]
+#[command(
+    after_help = "Examples:\n  aws-iam-authenticator completion bash > /etc/bash_completion.d/aws-iam-authenticator\n  aws-iam-authenticator completion zsh > \"${fpath[1]}/_aws-iam-authenticator\"\n  aws-iam-authenticator completion fish > ~/.config/fish/completions/aws-iam-authenticator.fish"
+)]
 pub(crate) struct CompletionArgs {
     /// The shell to generate completions for
     #[arg(value_enum)]

@@ -60,7 +60,13 @@ pub(crate) struct GlobalArgs {
     pub(crate) config: Option<PathBuf>,
 
     /// Log format: text or json
-    #[arg(short = 'l', long = "log-format", global = true, default_value = "text", value_name = "FORMAT")]
+    #[arg(
+        short = 'l',
+        long = "log-format",
+        global = true,
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
     pub(crate) log_format: String,
 
     /// Log level: panic, fatal, error, warn, info, debug or trace
@@ -152,7 +158,11 @@ impl Context {
         if let Some(id) = self.cluster_id.clone().filter(|s| !s.is_empty()) {
             return Ok(Some(id));
         }
-        Ok(self.config.string("clusterID").map_err(config_error)?.filter(|s| !s.is_empty()))
+        Ok(self
+            .config
+            .string("clusterID")
+            .map_err(config_error)?
+            .filter(|s| !s.is_empty()))
     }
 }
 
@@ -178,7 +188,9 @@ where
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp
                 | clap::error::ErrorKind::DisplayVersion
-                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    ExitCode::SUCCESS
+                }
                 _ => ExitCode::FAILURE,
             };
         }

@@ -10,7 +10,9 @@ use crate::server::{FeatureGates, ServerOptions, init};
 
 /// Flags of `server`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  aws-iam-authenticator server -i my-cluster -c /etc/aws-iam-authenticator/config.yaml\n  aws-iam-authenticator server -i my-cluster --state-dir ./state --generate-kubeconfig ./webhook.kubeconfig --port 21362")]
+#[command(
+    after_help = "Examples:\n  aws-iam-authenticator server -i my-cluster -c /etc/aws-iam-authenticator/config.yaml\n  aws-iam-authenticator server -i my-cluster --state-dir ./state --generate-kubeconfig ./webhook.kubeconfig --port 21362"
+)]
 pub(crate) struct ServerArgs {
     /// The AWS partition. Must be one of: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc
     #[arg(long = "partition", value_name = "PARTITION")]
@@ -52,7 +54,9 @@ pub(crate) struct ServerArgs {
 
 /// Flags of `init`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  # writes cert.pem, key.pem and aws-iam-authenticator.kubeconfig to the current directory\n  aws-iam-authenticator init -i my-cluster\n  # with --feature-gates=ConfiguredInitDirectories=true, into the state dir and --generate-kubeconfig path\n  aws-iam-authenticator init -i my-cluster --feature-gates=ConfiguredInitDirectories=true")]
+#[command(
+    after_help = "Examples:\n  # writes cert.pem, key.pem and aws-iam-authenticator.kubeconfig to the current directory\n  aws-iam-authenticator init -i my-cluster\n  # with --feature-gates=ConfiguredInitDirectories=true, into the state dir and --generate-kubeconfig path\n  aws-iam-authenticator init -i my-cluster --feature-gates=ConfiguredInitDirectories=true"
+)]
 pub(crate) struct InitArgs {
     /// Hostname that should be used for writing the self-signed certificates
     #[arg(long = "hostname", value_name = "HOST")]
@@ -110,21 +114,36 @@ pub(crate) fn run_init(ctx: &Context, args: InitArgs) -> Result<(), CliError> {
     crate::server::install_crypto_provider();
     let fail = |e: init::InitError| CliError::new(format!("could not initialize: {e}"));
     let (cert_dir, kubeconfig_path) = if gates.configured_init_directories {
-        (options.state_dir.clone(), options.generate_kubeconfig.clone())
+        (
+            options.state_dir.clone(),
+            options.generate_kubeconfig.clone(),
+        )
     } else {
-        (PathBuf::from("."), PathBuf::from(init::INIT_KUBECONFIG_FILE))
+        (
+            PathBuf::from("."),
+            PathBuf::from(init::INIT_KUBECONFIG_FILE),
+        )
     };
-    let (pair, _) = init::load_or_create(&cert_dir, &options.hostname, &options.address).map_err(fail)?;
+    let (pair, _) =
+        init::load_or_create(&cert_dir, &options.hostname, &options.address).map_err(fail)?;
     let text = init::kubeconfig(&options.hostname, options.port, &pair.cert_pem);
     init::write_file(&kubeconfig_path, text.as_bytes(), 0o644).map_err(fail)?;
     if !gates.configured_init_directories {
-        tracing::info!("copy {} to /var/aws-iam-authenticator/cert.pem on kubernetes master node(s)", init::CERT_FILE);
-        tracing::info!("copy {} to /var/aws-iam-authenticator/key.pem on kubernetes master node(s)", init::KEY_FILE);
+        tracing::info!(
+            "copy {} to /var/aws-iam-authenticator/cert.pem on kubernetes master node(s)",
+            init::CERT_FILE
+        );
+        tracing::info!(
+            "copy {} to /var/aws-iam-authenticator/key.pem on kubernetes master node(s)",
+            init::KEY_FILE
+        );
         tracing::info!(
             "copy {} to /etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml on kubernetes master node(s)",
             init::INIT_KUBECONFIG_FILE
         );
-        tracing::info!("configure your apiserver with `--authentication-token-webhook-config-file=/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml` to enable authentication with aws-iam-authenticator");
+        tracing::info!(
+            "configure your apiserver with `--authentication-token-webhook-config-file=/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml` to enable authentication with aws-iam-authenticator"
+        );
     } else {
         tracing::info!(state_dir = %cert_dir.display(), kubeconfig = %kubeconfig_path.display(), "wrote the certificate, key and webhook kubeconfig");
     }

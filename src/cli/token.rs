@@ -28,7 +28,12 @@ Examples:
 #[command(after_help = EXAMPLES)]
 pub(crate) struct TokenArgs {
     /// Assume an IAM Role ARN before signing this token
-    #[arg(short = 'r', long = "role", env = "DEFAULT_ROLE", value_name = "ROLE_ARN")]
+    #[arg(
+        short = 'r',
+        long = "role",
+        env = "DEFAULT_ROLE",
+        value_name = "ROLE_ARN"
+    )]
     role: Option<String>,
 
     /// External ID to pass when assuming the IAM Role
@@ -82,19 +87,27 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         Some(i) => text.split_at(i),
         None => (text, "s"),
     };
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)"))?;
+    let n: u64 = number.parse().map_err(|_| {
+        format!("invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)")
+    })?;
     let secs = match unit {
         "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
-        _ => return Err(format!("invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)")),
+        _ => {
+            return Err(format!(
+                "invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)"
+            ));
+        }
     };
     Ok(Duration::from_secs(secs))
 }
 
-fn resolve(ctx: &Context, args: TokenArgs, interactive: bool) -> Result<(TokenOptions, bool), CliError> {
+fn resolve(
+    ctx: &Context,
+    args: TokenArgs,
+    interactive: bool,
+) -> Result<(TokenOptions, bool), CliError> {
     let config = &ctx.config;
     let cluster_id = ctx
         .cluster_id()?
@@ -102,7 +115,10 @@ fn resolve(ctx: &Context, args: TokenArgs, interactive: bool) -> Result<(TokenOp
     let pick = |flag: Option<String>, key: &str| -> Result<Option<String>, CliError> {
         match flag.filter(|s| !s.is_empty()) {
             Some(v) => Ok(Some(v)),
-            None => Ok(config.string(key).map_err(config_error)?.filter(|s| !s.is_empty())),
+            None => Ok(config
+                .string(key)
+                .map_err(config_error)?
+                .filter(|s| !s.is_empty())),
         }
     };
     let pick_bool = |flag: Option<bool>, key: &str| -> Result<bool, CliError> {

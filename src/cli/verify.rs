@@ -47,7 +47,10 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
         .ok_or_else(|| CliError::with_usage("cluster ID not specified", "verify"))?;
     let output = match args.output {
         Some(o) => o,
-        None => config.string("output").map_err(config_error)?.unwrap_or_default(),
+        None => config
+            .string("output")
+            .map_err(config_error)?
+            .unwrap_or_default(),
     };
     let partition_id = match args.partition {
         Some(p) => p,

@@ -13,7 +13,12 @@ pub(crate) struct VersionArgs {
     short: bool,
 
     /// Output format: json or yaml
-    #[arg(short = 'o', long = "output", default_value = "json", value_name = "FORMAT")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        default_value = "json",
+        value_name = "FORMAT"
+    )]
     output: String,
 }
 

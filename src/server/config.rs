@@ -24,7 +24,8 @@ pub const DEFAULT_HEALTH_PORT: u16 = 21363;
 /// Upstream's default state directory.
 pub const DEFAULT_STATE_DIR: &str = "/var/aws-iam-authenticator";
 /// Upstream's default webhook kubeconfig path.
-pub const DEFAULT_GENERATE_KUBECONFIG: &str = "/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml";
+pub const DEFAULT_GENERATE_KUBECONFIG: &str =
+    "/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml";
 /// Upstream's default hostname (from `init`'s flag, which `server` shares).
 pub const DEFAULT_HOSTNAME: &str = "localhost";
 
@@ -62,7 +63,12 @@ impl FeatureGates {
     /// Parses `K=true,K2=false`.
     pub fn parse(text: Option<&str>) -> Result<Self, String> {
         let mut gates = FeatureGates::default();
-        for pair in text.unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        for pair in text
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             let (key, value) = pair
                 .split_once('=')
                 .ok_or_else(|| format!("invalid feature gate {pair:?}: use NAME=true|false"))?;
@@ -201,7 +207,10 @@ impl ServerOptions {
         let cluster_id = cluster_id
             .filter(|c| !c.is_empty())
             .ok_or_else(|| ServerError::Config("cluster ID cannot be empty: pass -i/--cluster-id or set clusterID in the config file".into()))?;
-        let partition_id = flags.partition.or(s("partition")?).unwrap_or_else(|| "aws".into());
+        let partition_id = flags
+            .partition
+            .or(s("partition")?)
+            .unwrap_or_else(|| "aws".into());
         let partition: Partition = partition_id
             .parse()
             .map_err(|e: crate::partition::UnknownPartition| ServerError::Config(e.to_string()))?;
@@ -209,7 +218,9 @@ impl ServerOptions {
             Some(p) => p,
             None => match n("port")? {
                 Some(p) => u16::try_from(p).map_err(|_| {
-                    ServerError::Config(format!("server.port{file_label} must be a port number (1-65535), got {p}"))
+                    ServerError::Config(format!(
+                        "server.port{file_label} must be a port number (1-65535), got {p}"
+                    ))
                 })?,
                 None => DEFAULT_PORT,
             },
@@ -224,10 +235,24 @@ impl ServerOptions {
             None => match config.get("server.backendMode") {
                 Some(serde_json::Value::Array(items)) => items
                     .iter()
-                    .map(|v| v.as_str().map(str::to_string).ok_or_else(|| ServerError::Config(format!("server.backendMode{file_label} must be a list of strings"))))
+                    .map(|v| {
+                        v.as_str().map(str::to_string).ok_or_else(|| {
+                            ServerError::Config(format!(
+                                "server.backendMode{file_label} must be a list of strings"
+                            ))
+                        })
+                    })
                     .collect::<Result<_, _>>()?,
-                Some(serde_json::Value::String(s)) => s.split([',', ' ']).filter(|x| !x.is_empty()).map(str::to_string).collect(),
-                Some(_) => return Err(ServerError::Config(format!("server.backendMode{file_label} must be a list of strings"))),
+                Some(serde_json::Value::String(s)) => s
+                    .split([',', ' '])
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                Some(_) => {
+                    return Err(ServerError::Config(format!(
+                        "server.backendMode{file_label} must be a list of strings"
+                    )));
+                }
                 None => vec!["MountedFile".to_string()],
             },
         };
@@ -244,7 +269,8 @@ impl ServerOptions {
                 ))),
             }
         };
-        let parse_entries = |key: &str| -> Result<Vec<serde_json::Value>, ServerError> { list(key) };
+        let parse_entries =
+            |key: &str| -> Result<Vec<serde_json::Value>, ServerError> { list(key) };
         let role_mappings = parse_entries("mapRoles")?
             .into_iter()
             .enumerate()
@@ -294,22 +320,40 @@ impl ServerOptions {
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case("backendmode"))
                 .and_then(|(_, v)| v.as_str())
-                .ok_or_else(|| ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label}: backendmode is required")))?;
+                .ok_or_else(|| {
+                    ServerError::Config(format!(
+                        "server.reservedPrefixConfig[{i}]{file_label}: backendmode is required"
+                    ))
+                })?;
             let mode = validate_backend_modes(&[mode.to_string()])
-                .map_err(|e| ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label}: {e}")))?
+                .map_err(|e| {
+                    ServerError::Config(format!(
+                        "server.reservedPrefixConfig[{i}]{file_label}: {e}"
+                    ))
+                })?
                 .into_iter()
                 .next()
-                .ok_or_else(|| ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label}: backendmode is required")))?;
+                .ok_or_else(|| {
+                    ServerError::Config(format!(
+                        "server.reservedPrefixConfig[{i}]{file_label}: backendmode is required"
+                    ))
+                })?;
             let prefixes: Vec<String> = obj
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case("usernamePrefixReserveList"))
                 .and_then(|(_, v)| v.as_array())
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             reserved_prefixes.insert(mode, prefixes);
         }
 
-        let dynamic_file_path = s("dynamicfilepath")?.filter(|p| !p.is_empty()).map(PathBuf::from);
+        let dynamic_file_path = s("dynamicfilepath")?
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from);
         let has_dynamic_mode = backend_modes.contains(&BackendMode::DynamicFile);
         if has_dynamic_mode != dynamic_file_path.is_some() {
             return Err(ServerError::Config(
@@ -320,8 +364,14 @@ impl ServerOptions {
         let options = ServerOptions {
             cluster_id,
             partition,
-            hostname: flags.hostname.or(s("hostname")?).unwrap_or_else(|| DEFAULT_HOSTNAME.into()),
-            address: flags.address.or(s("address")?).unwrap_or_else(|| DEFAULT_ADDRESS.into()),
+            hostname: flags
+                .hostname
+                .or(s("hostname")?)
+                .unwrap_or_else(|| DEFAULT_HOSTNAME.into()),
+            address: flags
+                .address
+                .or(s("address")?)
+                .unwrap_or_else(|| DEFAULT_ADDRESS.into()),
             port,
             health_port,
             state_dir: flags
@@ -336,23 +386,32 @@ impl ServerOptions {
                 Some(v) => v,
                 None => b("kubeconfigPregenerated")?.unwrap_or(false),
             },
-            kubeconfig: flags.kubeconfig.or(s("kubeconfig")?).filter(|k| !k.is_empty()),
+            kubeconfig: flags
+                .kubeconfig
+                .or(s("kubeconfig")?)
+                .filter(|k| !k.is_empty()),
             master: flags.master.or(s("master")?).filter(|m| !m.is_empty()),
             backend_modes,
             ec2_qps: match flags.ec2_qps {
                 Some(v) => v,
-                None => n("ec2DescribeInstancesQps")?.map(|v| v as u32).unwrap_or(15),
+                None => n("ec2DescribeInstancesQps")?
+                    .map(|v| v as u32)
+                    .unwrap_or(15),
             },
             ec2_burst: match flags.ec2_burst {
                 Some(v) => v,
-                None => n("ec2DescribeInstancesBurst")?.map(|v| v as u32).unwrap_or(5),
+                None => n("ec2DescribeInstancesBurst")?
+                    .map(|v| v as u32)
+                    .unwrap_or(5),
             },
             ec2_role_arn: s("ec2DescribeInstancesRoleARN")?.filter(|v| !v.is_empty()),
             source_arn: s("sourceARN")?.filter(|v| !v.is_empty()),
             scrubbed_accounts,
             dynamic_file_path,
             dynamic_file_user_id_strict: b("dynamicfileUserIDStrict")?.unwrap_or(false),
-            dynamic_backend_mode_path: s("dynamicBackendModePath")?.filter(|p| !p.is_empty()).map(PathBuf::from),
+            dynamic_backend_mode_path: s("dynamicBackendModePath")?
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
             role_mappings,
             user_mappings,
             mapped_accounts,
@@ -378,12 +437,11 @@ impl ServerOptions {
         let mut line = String::new();
         if let Some(text) = &self.config_text {
             for key in ["mapRoles", "mapUsers"] {
-                if let Some(rest) = message.split(&format!("{key}[")).nth(1) {
-                    if let Some(i) = rest.split(']').next().and_then(|i| i.parse::<usize>().ok()) {
-                        if let Some(n) = entry_line(text, key, i) {
-                            line = format!(" (line {n})");
-                        }
-                    }
+                if let Some(rest) = message.split(&format!("{key}[")).nth(1)
+                    && let Some(i) = rest.split(']').next().and_then(|i| i.parse::<usize>().ok())
+                    && let Some(n) = entry_line(text, key, i)
+                {
+                    line = format!(" (line {n})");
                 }
             }
         }
@@ -395,8 +453,11 @@ fn line_hint(config: &Config, key: &str) -> String {
     config
         .text()
         .and_then(|t| {
-            t.lines()
-                .position(|l| l.trim_start().to_ascii_lowercase().starts_with(&format!("{}:", key.to_ascii_lowercase())))
+            t.lines().position(|l| {
+                l.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with(&format!("{}:", key.to_ascii_lowercase()))
+            })
         })
         .map(|n| format!(" (line {})", n + 1))
         .unwrap_or_default()
@@ -413,9 +474,11 @@ fn entry_line_hint(config: &Config, key: &str, index: usize) -> String {
 /// The 1-based line of the `index`-th `- ` item under `key:` in YAML text.
 fn entry_line(text: &str, key: &str, index: usize) -> Option<usize> {
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| l.trim_start().to_ascii_lowercase().starts_with(&format!("{}:", key.to_ascii_lowercase())))?;
+    let start = lines.iter().position(|l| {
+        l.trim_start()
+            .to_ascii_lowercase()
+            .starts_with(&format!("{}:", key.to_ascii_lowercase()))
+    })?;
     let key_indent = lines.get(start)?.len() - lines.get(start)?.trim_start().len();
     let mut seen = 0;
     for (n, line) in lines.iter().enumerate().skip(start + 1) {
@@ -444,7 +507,12 @@ mod tests {
 
     fn resolve(yaml: &str) -> Result<ServerOptions, ServerError> {
         let config = Config::parse(Path::new("/etc/authenticator.yaml"), yaml).unwrap();
-        ServerOptions::resolve(Some("c".into()), FeatureGates::default(), ServerFlags::default(), &config)
+        ServerOptions::resolve(
+            Some("c".into()),
+            FeatureGates::default(),
+            ServerFlags::default(),
+            &config,
+        )
     }
 
     #[test]
@@ -455,7 +523,10 @@ mod tests {
         assert_eq!(o.health_port, Some(21363));
         assert_eq!(o.hostname, "localhost");
         assert_eq!(o.state_dir, PathBuf::from("/var/aws-iam-authenticator"));
-        assert_eq!(o.generate_kubeconfig, PathBuf::from("/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml"));
+        assert_eq!(
+            o.generate_kubeconfig,
+            PathBuf::from("/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml")
+        );
         assert_eq!(o.backend_modes, vec![BackendMode::MountedFile]);
         assert_eq!((o.ec2_qps, o.ec2_burst), (15, 5));
         assert_eq!(o.partition, Partition::Aws);
@@ -471,7 +542,10 @@ mod tests {
         let o = ServerOptions::resolve(
             Some("c".into()),
             FeatureGates::default(),
-            ServerFlags { port: Some(9100), ..ServerFlags::default() },
+            ServerFlags {
+                port: Some(9100),
+                ..ServerFlags::default()
+            },
             &config,
         )
         .unwrap();
@@ -483,27 +557,51 @@ mod tests {
 
     #[test]
     fn errors_name_file_key_and_line() {
-        let err = resolve("server:\n  port: banana\n").unwrap_err().to_string();
-        assert!(err.contains("/etc/authenticator.yaml") && err.contains("port"), "{err}");
+        let err = resolve("server:\n  port: banana\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("/etc/authenticator.yaml") && err.contains("port"),
+            "{err}"
+        );
         let err = resolve("server:\n  mapRoles:\n  - rolearn: arn:aws:iam::1:role/a\n    username: a\n  - rolearn: 7\n    username: [x]\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("mapRoles[1]") && err.contains("line 5") && err.contains("/etc/authenticator.yaml"), "{err}");
-        let err = resolve("server:\n  partition: mars\n").unwrap_err().to_string();
-        assert!(err.contains("invalid partition"), "{err}");
-        let err = ServerOptions::resolve(None, FeatureGates::default(), ServerFlags::default(), &Config::default())
+        assert!(
+            err.contains("mapRoles[1]")
+                && err.contains("line 5")
+                && err.contains("/etc/authenticator.yaml"),
+            "{err}"
+        );
+        let err = resolve("server:\n  partition: mars\n")
             .unwrap_err()
             .to_string();
+        assert!(err.contains("invalid partition"), "{err}");
+        let err = ServerOptions::resolve(
+            None,
+            FeatureGates::default(),
+            ServerFlags::default(),
+            &Config::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("cluster ID cannot be empty"), "{err}");
-        let err = resolve("server:\n  backendMode: [DynamicFile]\n").unwrap_err().to_string();
+        let err = resolve("server:\n  backendMode: [DynamicFile]\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("dynamicfilepath"), "{err}");
     }
 
     #[test]
     fn feature_gates() {
-        let g = FeatureGates::parse(Some("SSORoleMatch=true, ConfiguredInitDirectories=false")).unwrap();
+        let g = FeatureGates::parse(Some("SSORoleMatch=true, ConfiguredInitDirectories=false"))
+            .unwrap();
         assert!(g.sso_role_match && !g.configured_init_directories);
-        assert!(FeatureGates::parse(Some("Nope=true")).unwrap_err().contains("unrecognized feature gate"));
+        assert!(
+            FeatureGates::parse(Some("Nope=true"))
+                .unwrap_err()
+                .contains("unrecognized feature gate")
+        );
         assert!(FeatureGates::parse(Some("SSORoleMatch")).is_err());
         assert_eq!(FeatureGates::parse(None).unwrap(), FeatureGates::default());
     }

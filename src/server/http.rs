@@ -169,9 +169,10 @@ fn text_error(status: StatusCode, message: &str) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    response
-        .headers_mut()
-        .insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 
@@ -222,7 +223,9 @@ async fn read_body(body: Body, state: &AppState) -> Result<Bytes, Response> {
 async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let started = Instant::now();
     let finish = |result: &str, response: Response| {
-        state.metrics.observe_authenticate(result, started.elapsed());
+        state
+            .metrics
+            .observe_authenticate(result, started.elapsed());
         response
     };
     if request.method() != Method::POST {
@@ -241,22 +244,23 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
             text_error(StatusCode::BAD_REQUEST, "expected a request body"),
         );
     }
-    let review: TokenReviewRequest = match serde_json::from_slice::<Option<TokenReviewRequest>>(&body) {
-        Ok(Some(review)) => review,
-        Ok(None) => TokenReviewRequest {
-            api_version: None,
-            spec: None,
-        },
-        Err(_) => {
-            return finish(
-                result::MALFORMED_REQUEST,
-                text_error(
-                    StatusCode::BAD_REQUEST,
-                    "expected a request body to be a TokenReview",
-                ),
-            );
-        }
-    };
+    let review: TokenReviewRequest =
+        match serde_json::from_slice::<Option<TokenReviewRequest>>(&body) {
+            Ok(Some(review)) => review,
+            Ok(None) => TokenReviewRequest {
+                api_version: None,
+                spec: None,
+            },
+            Err(_) => {
+                return finish(
+                    result::MALFORMED_REQUEST,
+                    text_error(
+                        StatusCode::BAD_REQUEST,
+                        "expected a request body to be a TokenReview",
+                    ),
+                );
+            }
+        };
     let api_version = match review.api_version.as_deref() {
         Some(TOKEN_REVIEW_V1) => TOKEN_REVIEW_V1,
         _ => TOKEN_REVIEW_V1BETA1,
@@ -297,7 +301,10 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
             } else {
                 tracing::warn!(error = %e, "access denied");
             }
-            return finish(result::UNKNOWN_USER, deny(StatusCode::FORBIDDEN, api_version));
+            return finish(
+                result::UNKNOWN_USER,
+                deny(StatusCode::FORBIDDEN, api_version),
+            );
         }
     };
 
@@ -344,7 +351,10 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
 /// Local checks, then STS.
 async fn verify(state: &AppState, token: &str) -> Result<Identity, VerifyError> {
     let request = state.verifier.check(token, OffsetDateTime::now_utc())?;
-    state.sts.get_caller_identity(&request, &state.cluster_id).await
+    state
+        .sts
+        .get_caller_identity(&request, &state.cluster_id)
+        .await
 }
 
 /// Upstream's `extra` keys, each a one-element list.
@@ -355,7 +365,10 @@ fn extras(identity: &Identity) -> BTreeMap<String, Vec<String>> {
         ("sessionName", &identity.session_name),
         ("accessKeyId", &identity.access_key_id),
         ("principalId", &identity.user_id),
-        ("sigs.k8s.io/aws-iam-authenticator/principalId", &identity.user_id),
+        (
+            "sigs.k8s.io/aws-iam-authenticator/principalId",
+            &identity.user_id,
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), vec![v.clone()]))

@@ -40,7 +40,9 @@ pub struct CertPair {
 
 impl fmt::Debug for CertPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CertPair").field("key_pem", &"<redacted>").finish_non_exhaustive()
+        f.debug_struct("CertPair")
+            .field("key_pem", &"<redacted>")
+            .finish_non_exhaustive()
     }
 }
 
@@ -110,18 +112,23 @@ pub fn generate(hostname: &str, address: &str) -> Result<CertPair, InitError> {
         KeyUsagePurpose::KeyCertSign,
     ];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let address_ip: Option<IpAddr> = address.parse().ok().filter(|ip: &IpAddr| !ip.is_unspecified());
+    let address_ip: Option<IpAddr> = address
+        .parse()
+        .ok()
+        .filter(|ip: &IpAddr| !ip.is_unspecified());
     if let Some(ip) = address_ip {
         params.subject_alt_names.push(SanType::IpAddress(ip));
     }
     match hostname.parse::<IpAddr>() {
         Ok(ip) if Some(ip) != address_ip => params.subject_alt_names.push(SanType::IpAddress(ip)),
         Ok(_) => {}
-        Err(_) if !hostname.is_empty() => params.subject_alt_names.push(SanType::DnsName(
-            hostname
-                .try_into()
-                .map_err(|e: rcgen::Error| InitError::Generate(format!("hostname {hostname:?}: {e}")))?,
-        )),
+        Err(_) if !hostname.is_empty() => {
+            params
+                .subject_alt_names
+                .push(SanType::DnsName(hostname.try_into().map_err(
+                    |e: rcgen::Error| InitError::Generate(format!("hostname {hostname:?}: {e}")),
+                )?))
+        }
         Err(_) => {}
     }
     let cert = params
@@ -138,7 +145,9 @@ fn getrandom_fill(buf: &mut [u8]) {
     use rustls::crypto::ring::default_provider;
     if default_provider().secure_random.fill(buf).is_err() {
         // ring's SystemRandom does not fail on supported platforms; fall back to time.
-        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos().to_be_bytes();
+        let nanos = time::OffsetDateTime::now_utc()
+            .unix_timestamp_nanos()
+            .to_be_bytes();
         for (b, n) in buf.iter_mut().zip(nanos.iter().cycle()) {
             *b = *n;
         }
@@ -147,7 +156,11 @@ fn getrandom_fill(buf: &mut [u8]) {
 
 /// Reuses `cert.pem` + `key.pem` in `dir` when both exist; creates them otherwise.
 /// Returns the pair and whether it was newly created.
-pub fn load_or_create(dir: &Path, hostname: &str, address: &str) -> Result<(CertPair, bool), InitError> {
+pub fn load_or_create(
+    dir: &Path,
+    hostname: &str,
+    address: &str,
+) -> Result<(CertPair, bool), InitError> {
     let cert_path = dir.join(CERT_FILE);
     let key_path = dir.join(KEY_FILE);
     match (cert_path.exists(), key_path.exists()) {
@@ -158,7 +171,11 @@ pub fn load_or_create(dir: &Path, hostname: &str, address: &str) -> Result<(Cert
             Ok((CertPair { cert_pem, key_pem }, false))
         }
         (true, false) | (false, true) => Err(InitError::Corrupt {
-            path: if cert_path.exists() { key_path } else { cert_path },
+            path: if cert_path.exists() {
+                key_path
+            } else {
+                cert_path
+            },
             message: "missing while its pair exists".into(),
         }),
         (false, false) => {
@@ -173,7 +190,12 @@ pub fn load_or_create(dir: &Path, hostname: &str, address: &str) -> Result<(Cert
 
 /// Checks that both files hold PEM of the right kind, so a corrupt state directory is a
 /// clear error at start-up, not a TLS failure later.
-pub fn validate_pair(cert_path: &Path, cert_pem: &str, key_path: &Path, key_pem: &str) -> Result<(), InitError> {
+pub fn validate_pair(
+    cert_path: &Path,
+    cert_pem: &str,
+    key_path: &Path,
+    key_pem: &str,
+) -> Result<(), InitError> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<_> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
@@ -188,10 +210,11 @@ pub fn validate_pair(cert_path: &Path, cert_pem: &str, key_path: &Path, key_pem:
             message: "no CERTIFICATE block".into(),
         });
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| InitError::Corrupt {
-        path: key_path.to_path_buf(),
-        message: format!("not a PEM private key: {e}"),
-    })?;
+    let key =
+        PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| InitError::Corrupt {
+            path: key_path.to_path_buf(),
+            message: format!("not a PEM private key: {e}"),
+        })?;
     rustls::crypto::ring::sign::any_supported_type(&key).map_err(|e| InitError::Corrupt {
         path: key_path.to_path_buf(),
         message: format!("unusable private key: {e}"),
@@ -257,7 +280,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_file(dir.path().join(KEY_FILE)).unwrap();
@@ -266,7 +292,9 @@ mod tests {
             Err(InitError::Corrupt { .. })
         ));
         std::fs::write(dir.path().join(KEY_FILE), "garbage").unwrap();
-        let err = load_or_create(dir.path(), "localhost", "127.0.0.1").unwrap_err().to_string();
+        let err = load_or_create(dir.path(), "localhost", "127.0.0.1")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("key.pem"), "{err}");
     }
 }

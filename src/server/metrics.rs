@@ -66,7 +66,9 @@ impl std::fmt::Debug for Metrics {
 
 fn default_buckets() -> Histogram {
     // Prometheus client_golang's DefBuckets.
-    Histogram::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+    Histogram::new([
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ])
 }
 
 fn dynamic_buckets() -> Histogram {
@@ -83,7 +85,8 @@ impl Metrics {
     /// Registers everything under the `aws_iam_authenticator_` prefix.
     pub fn new() -> Self {
         let mut registry = Registry::default();
-        let latency = Family::<Labels, Histogram>::new_with_constructor(default_buckets as fn() -> Histogram);
+        let latency =
+            Family::<Labels, Histogram>::new_with_constructor(default_buckets as fn() -> Histogram);
         let dynamic_e2e_latency =
             Family::<Labels, Histogram>::new_with_constructor(dynamic_buckets as fn() -> Histogram);
         let metrics = Metrics {
@@ -166,7 +169,10 @@ impl Metrics {
             );
         }
         metrics.process.register(&mut registry);
-        Metrics { registry, ..metrics }
+        Metrics {
+            registry,
+            ..metrics
+        }
     }
 
     /// Records one `/authenticate` call.
@@ -283,7 +289,12 @@ impl ProcessMetrics {
                 // Fields after the parenthesised command: utime is 14th, stime 15th overall.
                 if let Some((_, rest)) = stat.rsplit_once(") ") {
                     let fields: Vec<&str> = rest.split_whitespace().collect();
-                    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+                    let ticks = |i: usize| {
+                        fields
+                            .get(i)
+                            .and_then(|v| v.parse::<f64>().ok())
+                            .unwrap_or(0.0)
+                    };
                     // CLK_TCK is 100 on every Linux platform Rust targets.
                     self.cpu_millis.set((ticks(11) + ticks(12)) / 100.0);
                 }

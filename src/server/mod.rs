@@ -64,8 +64,9 @@ pub fn build_mappers(options: &ServerOptions) -> Result<MapperChain, ServerError
 /// Runs the server until SIGTERM/Ctrl-C.
 pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     install_crypto_provider();
-    let (pair, created) = init::load_or_create(&options.state_dir, &options.hostname, &options.address)
-        .map_err(|e| ServerError::Init(e.to_string()))?;
+    let (pair, created) =
+        init::load_or_create(&options.state_dir, &options.hostname, &options.address)
+            .map_err(|e| ServerError::Init(e.to_string()))?;
     if created {
         tracing::info!(dir = %options.state_dir.display(), "generated a new serving certificate");
     }
@@ -92,14 +93,23 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         sts,
         mapper: RwLock::new(Arc::new(chain)),
         metrics,
-        scrubbed_accounts: options.scrubbed_accounts.iter().cloned().collect::<HashSet<_>>(),
+        scrubbed_accounts: options
+            .scrubbed_accounts
+            .iter()
+            .cloned()
+            .collect::<HashSet<_>>(),
         max_body: http::DEFAULT_MAX_BODY,
         body_timeout: options.limits.header_read_timeout,
     });
 
     let addr: SocketAddr = format!("{}:{}", options.address, options.port)
         .parse()
-        .map_err(|e| ServerError::Config(format!("invalid listen address {}:{}: {e}", options.address, options.port)))?;
+        .map_err(|e| {
+            ServerError::Config(format!(
+                "invalid listen address {}:{}: {e}",
+                options.address, options.port
+            ))
+        })?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| ServerError::Init(format!("cannot listen on {addr}: {e}")))?;
@@ -114,11 +124,22 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
             .await
             .map_err(|e| ServerError::Init(format!("cannot listen on {health_addr}: {e}")))?;
         let mut stop = stop_rx.clone();
-        tokio::spawn(tls::serve_plain(listener, http::health_router(), async move {
-            let _ = stop.wait_for(|s| *s).await;
-        }));
+        tokio::spawn(tls::serve_plain(
+            listener,
+            http::health_router(),
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+        ));
     }
-    tls::serve_tls(listener, tls, http::router(state), options.limits.clone(), tls::shutdown_signal()).await;
+    tls::serve_tls(
+        listener,
+        tls,
+        http::router(state),
+        options.limits.clone(),
+        tls::shutdown_signal(),
+    )
+    .await;
     let _ = stop_tx.send(true);
     tracing::info!("shut down");
     Ok(())

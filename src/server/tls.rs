@@ -50,9 +50,10 @@ impl Default for Limits {
 
 /// Builds the rustls server configuration from a PEM pair.
 pub fn server_config(pair: &CertPair) -> Result<ServerConfig, String> {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pair.cert_pem.as_bytes())
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("invalid certificate PEM: {e}"))?;
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(pair.cert_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("invalid certificate PEM: {e}"))?;
     let key = PrivateKeyDer::from_pem_slice(pair.key_pem.as_bytes())
         .map_err(|e| format!("invalid private key PEM: {e}"))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -126,23 +127,27 @@ pub async fn serve_tls(
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _permit = permit;
-            let tls = match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    tracing::debug!(%peer, "TLS handshake failed: {e}");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!(%peer, "TLS handshake timed out");
-                    return;
-                }
-            };
+            let tls =
+                match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, "TLS handshake failed: {e}");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                };
             serve_connection(tls, peer, router, &limits, &mut stop, watcher).await;
         });
     }
     drop(listener);
     let _ = stop_tx.send(true);
-    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("shutdown grace period elapsed with connections still open");
     }
 }
@@ -176,7 +181,11 @@ async fn serve_connection<S>(
 }
 
 /// Serves `router` over plain HTTP (the health port), until `shutdown` resolves.
-pub async fn serve_plain(listener: TcpListener, router: Router, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+pub async fn serve_plain(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
     if let Err(e) = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await

@@ -124,7 +124,10 @@ pub fn generate(request: &TokenRequest<'_>) -> Result<Token, GenerateError> {
 /// The advertised expiry: 14 minutes after signing, but never later than one minute
 /// before the signing credentials themselves expire. Truncated to whole seconds, as
 /// `expirationTimestamp` is printed at second precision.
-pub fn expiration(signing_time: SystemTime, credential_expiry: Option<SystemTime>) -> OffsetDateTime {
+pub fn expiration(
+    signing_time: SystemTime,
+    credential_expiry: Option<SystemTime>,
+) -> OffsetDateTime {
     let mut expiry = signing_time + TOKEN_LIFETIME;
     if let Some(cred_expiry) = credential_expiry {
         let clamp = cred_expiry
@@ -161,7 +164,10 @@ pub fn presign_url(request: &TokenRequest<'_>) -> Result<String, GenerateError> 
         .map_err(|e| GenerateError::Signing(e.to_string()))?
         .into();
 
-    let headers = [("host", request.host), (CLUSTER_ID_HEADER, request.cluster_id)];
+    let headers = [
+        ("host", request.host),
+        (CLUSTER_ID_HEADER, request.cluster_id),
+    ];
     let signable = SignableRequest::new(
         "GET",
         &base_url,
@@ -196,8 +202,8 @@ pub fn presign_url(request: &TokenRequest<'_>) -> Result<String, GenerateError> 
         url.push('=');
         url.extend(utf8_percent_encode(value, AWS_URI_ENCODE));
     }
-    let signature =
-        signature.ok_or_else(|| GenerateError::Signing("the signer produced no signature".into()))?;
+    let signature = signature
+        .ok_or_else(|| GenerateError::Signing("the signer produced no signature".into()))?;
     url.push_str("&X-Amz-Signature=");
     url.push_str(&signature);
     Ok(url)
@@ -252,7 +258,9 @@ mod tests {
         .unwrap();
         let expires = url.find("X-Amz-Expires=60&").unwrap();
         let token = url.find("X-Amz-Security-Token=a%2Fb%2Bc%3Dd&").unwrap();
-        let signed = url.find("X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&").unwrap();
+        let signed = url
+            .find("X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&")
+            .unwrap();
         let signature = url.find("&X-Amz-Signature=").unwrap();
         assert!(expires < token && token < signed && signed < signature);
         assert!(url.starts_with("https://sts.eu-west-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAEXAMPLE%2F20230428%2Feu-west-1%2Fsts%2Faws4_request&X-Amz-Date=20230428T000000Z&"));

@@ -153,10 +153,10 @@ impl StsClient {
         }
         let body = body.get(..MAX_BODY).unwrap_or(&body);
         let caller = parse_sts_response(status, body, region);
-        if let (Err(e), Some(o)) = (&caller, &self.observer) {
-            if e.is_throttling() {
-                o.throttled(region);
-            }
+        if let (Err(e), Some(o)) = (&caller, &self.observer)
+            && e.is_throttling()
+        {
+            o.throttled(region);
         }
         let caller = caller?;
         identity_from_caller(caller, &request.access_key_id, &request.host)

@@ -98,10 +98,10 @@ pub fn bin() -> &'static str {
 fn wait_for_json(path: &Path, child: &mut Child, what: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                return v;
-            }
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Ok(v) = serde_json::from_str::<Value>(&text)
+        {
+            return v;
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("{what} exited early with {status}");
@@ -137,6 +137,7 @@ impl StandIn {
             .arg(&ready)
             .arg("--state-dir")
             .arg(dir.path().join("state"))
+            .args(["--exit-with-parent", "--quiet"])
             .env("PYTHONPATH", support_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -162,8 +163,13 @@ impl StandIn {
         )
         .expect("send admin request");
         let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read admin response");
-        let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        stream
+            .read_to_string(&mut response)
+            .expect("read admin response");
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or("");
         serde_json::from_str(body).unwrap_or(Value::Null)
     }
 
@@ -257,7 +263,10 @@ pub fn mint(cmd: &mut Command) -> String {
     let out = cmd.output().expect("run token");
     assert_success(&out);
     let cred: Value = serde_json::from_str(stdout(&out).trim()).expect("ExecCredential JSON");
-    cred["status"]["token"].as_str().expect("status.token").to_string()
+    cred["status"]["token"]
+        .as_str()
+        .expect("status.token")
+        .to_string()
 }
 
 /// Decodes a token to its presigned URL.

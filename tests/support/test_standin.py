@@ -36,7 +36,7 @@ from botocore.credentials import Credentials  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 from sts_standin import sigv4  # noqa: E402
-from sts_standin.harness import ACCOUNT, ALICE, BOB, FEDERATED, ROOT, Recorder, StandIn, default_config  # noqa: E402
+from sts_standin.harness import ACCOUNT, ALICE, BOB, FEDERATED, ROOT, STATIC_SESSION, Recorder, StandIn, default_config  # noqa: E402
 
 K8S_HEADER = "x-k8s-aws-id"
 TOKEN_PREFIX = "k8s-aws-v1."
@@ -501,6 +501,19 @@ def test_identities_of_users(sts):
         assert (r["Arn"], r["UserId"], r["Account"]) == (user["arn"], user_id, ACCOUNT)
 
 
+def test_static_session_user(sts):
+    creds = {k: STATIC_SESSION[k] for k in ("access_key_id", "secret_access_key", "session_token")}
+    status, _, body = gci_via_proxy(sts, presign(creds))
+    assert status == 200, body
+    res = json.loads(body)["GetCallerIdentityResponse"]["GetCallerIdentityResult"]
+    assert res["Arn"] == STATIC_SESSION["arn"] and res["UserId"] == STATIC_SESSION["user_id"]
+    status, _, body = gci_via_proxy(sts, presign(dict(creds, session_token=None)))
+    assert status == 403 and json.loads(body)["Error"]["Code"] == "InvalidClientTokenId"
+    # a long-term key must not carry a session token
+    status, _, body = gci_via_proxy(sts, presign(dict(creds_of(ALICE), session_token="bogus")))
+    assert status == 403 and json.loads(body)["Error"]["Code"] == "InvalidClientTokenId"
+
+
 def test_assume_role_and_identity(sts):
     c = sts_client(sts, creds_of(ALICE))
     r = c.assume_role(RoleArn=ROLE_DEV, RoleSessionName="alice-session", DurationSeconds=900)
@@ -680,6 +693,18 @@ def test_fault_throttle_and_500_and_malformed(sts):
     assert gci_via_proxy(sts, url)[0] == 200
 
 
+def test_fault_filtered_by_action(sts):
+    sts.fault("error500", actions=["AssumeRole"])
+    assert gci_via_proxy(sts, presign(creds_of(ALICE)))[0] == 200
+    e = assume_error(sts, creds_of(ALICE), RoleArn=ROLE_DEV, RoleSessionName="f500")
+    assert e.response["Error"]["Code"] == "InternalFailure"
+    assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    sts.fault("refuse", count=1)
+    with pytest.raises((OSError, http.client.HTTPException)):
+        gci_via_proxy(sts, presign(creds_of(ALICE)))
+    assert gci_via_proxy(sts, presign(creds_of(ALICE)))[0] == 200
+
+
 def test_fault_refuse(sts):
     url = presign(creds_of(ALICE))
     sts.fault("refuse")
@@ -698,11 +723,14 @@ def test_fault_slow_and_hang(sts):
     t0 = time.time()
     assert gci_via_proxy(sts, url)[0] == 200
     assert time.time() - t0 >= 0.6
+    sts.reset()
     sts.fault("hang")
     t0 = time.time()
     with pytest.raises((socket.timeout, TimeoutError)):
         proxy_request(sts, url, {K8S_HEADER: "c1"}, timeout=0.7)
     assert 0.6 < time.time() - t0 < 5
+    calls = sts.calls()
+    assert calls["counts"] == {"GetCallerIdentity": 1} and calls["requests"][0]["fault"] == "hang"
     sts.fault("none")
     assert gci_via_proxy(sts, url)[0] == 200
 

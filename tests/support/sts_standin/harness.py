@@ -50,11 +50,23 @@ FEDERATED = {
     "account": ACCOUNT,
 }
 
+# A static session credential (like an SSO/instance-role export), valid until 2099.
+STATIC_SESSION = {
+    "access_key_id": "ASIASTATIC0000000005",
+    "secret_access_key": "staticSecretKey0000000000000000000000/+=",
+    "session_token": "IQoJb3JpZ2luX2VjEstatic/session+token==",
+    "expiration": "2099-01-01T00:00:00Z",
+    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/static",
+    "user_id": "AROADEV00000000000001:static",
+    "account": ACCOUNT,
+}
+
 
 def default_config() -> dict:
-    """Users alice, bob, root, federated carol; roles dev, external, mfa, pathy, open."""
+    """Users alice, bob, root, federated carol, a static session; roles dev, external, mfa,
+    team/pathy, chained, open."""
     return {
-        "users": [dict(ALICE), dict(BOB), dict(ROOT), dict(FEDERATED)],
+        "users": [dict(ALICE), dict(BOB), dict(ROOT), dict(FEDERATED), dict(STATIC_SESSION)],
         "roles": [
             {
                 "arn": f"arn:aws:iam::{ACCOUNT}:role/dev",

@@ -1,0 +1,576 @@
+//! The webhook server binary over TLS, with STS reached through the proxy stand-in.
+#![cfg(feature = "server")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_smithy_runtime_api::client::http::HttpConnector;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::byte_stream::ByteStream;
+use common::*;
+use serde_json::{Value, json};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn kubeconfig_path(&self) -> PathBuf {
+        self.dir.path().join("webhook.kubeconfig")
+    }
+
+    fn cert_pem(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("state/cert.pem")).unwrap()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Sends a request trusting the CA from the kubeconfig the server wrote.
+    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let kubeconfig = std::fs::read_to_string(self.kubeconfig_path()).unwrap();
+        let ca_b64 = kubeconfig
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("certificate-authority-data: "))
+            .unwrap();
+        use base64::Engine;
+        let ca = base64::engine::general_purpose::STANDARD
+            .decode(ca_b64)
+            .unwrap();
+        request(&self.url(path), method, body, &ca)
+    }
+
+    fn review(&self, api_version: &str, token: &str) -> (u16, Value) {
+        let body =
+            json!({"apiVersion": api_version, "kind": "TokenReview", "spec": {"token": token}});
+        let (status, text) = self.request("POST", "/authenticate", &body.to_string());
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+        )
+    }
+
+    fn metrics(&self) -> String {
+        self.request("GET", "/metrics", "").1
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn request(url: &str, method: &str, body: &str, ca_pem: &[u8]) -> (u16, String) {
+    use aws_smithy_http_client::tls::{TlsContext, TrustStore};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let tls = TlsContext::builder()
+            .with_trust_store(TrustStore::empty().with_pem_certificate(ca_pem.to_vec()))
+            .build()
+            .unwrap();
+        let connector = aws_iam_authenticator::http::connector(
+            &tls,
+            &aws_iam_authenticator::http::ConnectorOptions {
+                use_proxy_env: false,
+                ..Default::default()
+            },
+        );
+        let req = http::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("content-type", "application/json")
+            .body(SdkBody::from(body.to_string()))
+            .unwrap();
+        let resp = connector
+            .call(HttpRequest::try_from(req).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let bytes = ByteStream::new(resp.into_body())
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    })
+}
+
+const CONFIG: &str = r#"
+clusterID: test-cluster
+server:
+  mapUsers:
+  - userarn: arn:aws:iam::111122223333:user/alice
+    username: alice
+    groups:
+    - devs
+    - system:authenticated
+  mapRoles:
+  - rolearn: arn:aws:iam::111122223333:role/dev
+    username: "dev:{{SessionName}}:{{AccountID}}"
+    groups:
+    - "team-{{SessionNameRaw}}"
+  mapAccounts:
+  - "999988887777"
+"#;
+
+fn start_server(sts: &StandIn, config: &str, extra_args: &[&str]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.yaml");
+    std::fs::write(&config_path, config).unwrap();
+    let port = free_port();
+    let child = Command::new(bin())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("HTTPS_PROXY", &sts.proxy_url)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("AWS_CA_BUNDLE", &sts.ca_file)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .arg("server")
+        .arg("-c")
+        .arg(&config_path)
+        .args(["--port", &port.to_string(), "--health-port", "0"])
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .arg("--generate-kubeconfig")
+        .arg(dir.path().join("webhook.kubeconfig"))
+        .args(extra_args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let server = Server { child, port, dir };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+fn alice_token(sts: &StandIn, home: &Path, cluster: &str) -> String {
+    mint(with_alice(&mut sts.command(home)).args(["token", "-i", cluster]))
+}
+
+#[test]
+fn mapped_user_v1_and_v1beta1() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &[]);
+    let home = tempfile::tempdir().unwrap();
+    for api_version in ["authentication.k8s.io/v1", "authentication.k8s.io/v1beta1"] {
+        let token = alice_token(&sts, home.path(), "test-cluster");
+        let (status, body) = server.review(api_version, &token);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["apiVersion"], api_version);
+        assert_eq!(body["kind"], "TokenReview");
+        assert_eq!(body["metadata"], json!({"creationTimestamp": null}));
+        let user = &body["status"]["user"];
+        assert_eq!(body["status"]["authenticated"], true);
+        assert_eq!(user["username"], "alice");
+        assert_eq!(
+            user["uid"],
+            "aws-iam-authenticator:111122223333:AIDAALICEEXAMPLE00001"
+        );
+        assert_eq!(user["groups"], json!(["devs", "system:authenticated"]));
+        assert_eq!(
+            user["extra"],
+            json!({
+                "accessKeyId": [ALICE_AKID],
+                "arn": [ALICE_ARN],
+                "canonicalArn": [ALICE_ARN],
+                "principalId": ["AIDAALICEEXAMPLE00001"],
+                "sessionName": [""],
+                "sigs.k8s.io/aws-iam-authenticator/principalId": ["AIDAALICEEXAMPLE00001"]
+            })
+        );
+    }
+}
+
+#[test]
+fn role_templates_and_map_accounts() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let token = mint(with_alice(&mut sts.command(home.path())).args([
+        "token",
+        "-i",
+        "test-cluster",
+        "-r",
+        DEV_ROLE,
+        "-s",
+        "jdoe@example.com",
+    ]));
+    let (status, body) = server.review("authentication.k8s.io/v1", &token);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["status"]["user"]["username"],
+        "dev:jdoe-example.com:111122223333"
+    );
+    assert_eq!(
+        body["status"]["user"]["groups"],
+        json!(["team-jdoe@example.com"])
+    );
+    assert_eq!(
+        body["status"]["user"]["uid"],
+        "aws-iam-authenticator:111122223333:AROADEVEXAMPLE000001"
+    );
+}
+
+#[test]
+fn denials_have_upstreams_body_and_status() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let deny = |v: &str| json!({"apiVersion": v, "kind": "TokenReview", "metadata": {"creationTimestamp": null}, "spec": {}, "status": {"user": {}}});
+
+    // Unmapped identity (Bob).
+    let bob = mint(
+        sts.command(home.path())
+            .env("AWS_ACCESS_KEY_ID", BOB_AKID)
+            .env("AWS_SECRET_ACCESS_KEY", BOB_SECRET)
+            .args(["token", "-i", "test-cluster"]),
+    );
+    let (status, body) = server.review("authentication.k8s.io/v1", &bob);
+    assert_eq!((status, body), (403, deny("authentication.k8s.io/v1")));
+
+    // A token for another cluster.
+    let other = alice_token(&sts, home.path(), "other-cluster");
+    let (status, body) = server.review("authentication.k8s.io/v1beta1", &other);
+    assert_eq!((status, body), (403, deny("authentication.k8s.io/v1beta1")));
+
+    // Garbage token: refused before STS.
+    sts.reset();
+    let (status, _) = server.review("authentication.k8s.io/v1", "k8s-aws-v1.bm9wZQ");
+    assert_eq!(status, 403);
+    assert_eq!(sts.count("GetCallerIdentity"), 0);
+
+    let metrics = server.metrics();
+    assert!(
+        metrics.contains(
+            "aws_iam_authenticator_authenticate_latency_seconds_count{result=\"uknown_user\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "aws_iam_authenticator_authenticate_latency_seconds_count{result=\"invalid_token\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains("aws_iam_authenticator_sts_responses_total{ResponseCode=\"403\",StsRegion=\"us-west-2\"} 1"), "{metrics}");
+}
+
+#[test]
+fn malformed_requests() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &[]);
+    assert_eq!(
+        server.request("GET", "/authenticate", ""),
+        (405, "expected POST\n".into())
+    );
+    assert_eq!(
+        server.request("POST", "/authenticate", ""),
+        (400, "expected a request body\n".into())
+    );
+    assert_eq!(
+        server.request("POST", "/authenticate", "{not json"),
+        (400, "expected a request body to be a TokenReview\n".into())
+    );
+    let huge = format!("{{\"spec\":{{\"token\":\"{}\"}}}}", "a".repeat(200_000));
+    assert_eq!(server.request("POST", "/authenticate", &huge).0, 413);
+    assert_eq!(server.request("GET", "/healthz", ""), (200, "ok".into()));
+    assert!(server.metrics().contains("result=\"malformed_request\"} 4"));
+}
+
+#[test]
+fn sts_throttling_is_429_and_counted() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let token = alice_token(&sts, home.path(), "test-cluster");
+    sts.fault("throttle", 0.0);
+    let (status, body) = server.review("authentication.k8s.io/v1", &token);
+    assert_eq!(status, 429, "{body}");
+    let metrics = server.metrics();
+    assert!(
+        metrics.contains("aws_iam_authenticator_sts_throttling_total{StsRegion=\"us-west-2\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("result=\"sts_throttling\"} 1"),
+        "{metrics}"
+    );
+    sts.fault("none", 0.0);
+    assert_eq!(server.review("authentication.k8s.io/v1", &token).0, 200);
+}
+
+#[test]
+fn sts_down_or_hanging_gives_a_bounded_denial() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let token = alice_token(&sts, home.path(), "test-cluster");
+    sts.fault("refuse", 0.0);
+    let started = Instant::now();
+    assert_eq!(server.review("authentication.k8s.io/v1", &token).0, 403);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    sts.fault("hang", 0.0);
+    let started = Instant::now();
+    assert_eq!(server.review("authentication.k8s.io/v1", &token).0, 403);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(13),
+        "took {took:?}"
+    );
+    assert_eq!(server.request("GET", "/healthz", ""), (200, "ok".into()));
+    assert!(server.metrics().contains(
+        "aws_iam_authenticator_sts_connection_failures_total{StsRegion=\"us-west-2\"} 2"
+    ));
+}
+
+#[test]
+fn scrubbed_accounts_get_an_administrative_uid_and_no_extras() {
+    let sts = StandIn::start();
+    let config = format!("{CONFIG}  scrubbedAccounts:\n  - \"111122223333\"\n");
+    let server = start_server(&sts, &config, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let (status, body) = server.review(
+        "authentication.k8s.io/v1",
+        &alice_token(&sts, home.path(), "test-cluster"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["status"]["user"]["uid"],
+        "aws-iam-authenticator:administrative:alice"
+    );
+    assert!(body["status"]["user"].get("extra").is_none());
+}
+
+#[test]
+fn aws_eks_get_token_authenticates() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(aws_cli())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("AWS_ACCESS_KEY_ID", ALICE_AKID)
+        .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
+        .env("AWS_DEFAULT_REGION", "us-west-2")
+        .env("AWS_STS_REGIONAL_ENDPOINTS", "regional")
+        .args([
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "test-cluster",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let cred: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let (status, body) = server.review(
+        "authentication.k8s.io/v1",
+        cred["status"]["token"].as_str().unwrap(),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"]["user"]["username"], "alice");
+}
+
+#[test]
+fn kubeconfig_ca_verifies_the_serving_certificate_and_restart_reuses_it() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &[]);
+    let kubeconfig = std::fs::read_to_string(server.kubeconfig_path()).unwrap();
+    assert!(kubeconfig.contains(&format!(
+        "server: https://localhost:{}/authenticate",
+        server.port
+    )));
+    // request() trusts only the kubeconfig's CA data, so a 200 proves it verifies.
+    assert_eq!(server.request("GET", "/healthz", "").0, 200);
+    let cert = server.cert_pem();
+    // A second server on the same state dir reuses the certificate.
+    let state = server.dir.path().join("state");
+    let port = free_port();
+    let mut again = Command::new(bin())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "server",
+            "-i",
+            "test-cluster",
+            "--port",
+            &port.to_string(),
+            "--health-port",
+            "0",
+            "--kubeconfig-pregenerated",
+        ])
+        .arg("--state-dir")
+        .arg(&state)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        std::fs::read_to_string(state.join("cert.pem")).unwrap(),
+        cert
+    );
+    let _ = again.kill();
+    let _ = again.wait();
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let sts = StandIn::start();
+    let mut server = start_server(&sts, CONFIG, &[]);
+    let pid = server.child.id();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not exit on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn bad_config_is_refused_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.yaml");
+    std::fs::write(&config, "clusterID: c\nserver:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/a\n    username: [oops]\n").unwrap();
+    let port = free_port();
+    let out = Command::new(bin())
+        .arg("server")
+        .arg("-c")
+        .arg(&config)
+        .args(["--port", &port.to_string(), "--health-port", "0"])
+        .arg("--state-dir")
+        .arg(dir.path().join("s"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.yaml") && err.contains("mapUsers[0]") && err.contains("line 4"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("s").exists(),
+        "nothing written before validation"
+    );
+}
+
+#[test]
+fn init_writes_upstreams_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .current_dir(dir.path())
+        .args([
+            "init",
+            "-i",
+            "test-cluster",
+            "--hostname",
+            "auth.example.com",
+            "--address",
+            "10.1.2.3",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    for f in ["cert.pem", "key.pem", "aws-iam-authenticator.kubeconfig"] {
+        assert!(dir.path().join(f).exists(), "{f}");
+    }
+    let kubeconfig =
+        std::fs::read_to_string(dir.path().join("aws-iam-authenticator.kubeconfig")).unwrap();
+    let cert = std::fs::read_to_string(dir.path().join("cert.pem")).unwrap();
+    use base64::Engine;
+    let expected = format!(
+        "\nclusters:\n  - name: aws-iam-authenticator\n    cluster:\n      certificate-authority-data: {}\n      server: https://auth.example.com:21362/authenticate\n# user refers to the API server client\nusers:\n  - name: apiserver\ncurrent-context: webhook\ncontexts:\n- name: webhook\n  context:\n    cluster: aws-iam-authenticator\n    user: apiserver\n",
+        base64::engine::general_purpose::STANDARD.encode(&cert)
+    );
+    assert_eq!(kubeconfig, expected);
+    // The address really lands in the certificate (upstream's --address is ignored).
+    let out = Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(dir.path().join("cert.pem"))
+        .output();
+    if let Ok(out) = out {
+        let text = stdout(&out);
+        assert!(
+            text.contains("IP Address:10.1.2.3") && text.contains("DNS:auth.example.com"),
+            "{text}"
+        );
+        assert!(
+            text.contains("CN=aws-iam-authenticator")
+                || text.contains("CN = aws-iam-authenticator")
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // With the gate: the state dir and the --generate-kubeconfig path from the config.
+    let cfg = dir.path().join("c.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "server:\n  stateDir: {0}/state\n  generateKubeconfig: {0}/out/kc.yaml\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg(&cfg)
+        .args([
+            "init",
+            "-i",
+            "c",
+            "--feature-gates=ConfiguredInitDirectories=true",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(dir.path().join("state/cert.pem").exists());
+    assert!(dir.path().join("out/kc.yaml").exists());
+}
