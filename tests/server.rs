@@ -7,10 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_smithy_runtime_api::client::http::HttpConnector;
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::byte_stream::ByteStream;
 use common::*;
 use serde_json::{Value, json};
 
@@ -77,42 +73,44 @@ impl Drop for Server {
     }
 }
 
+/// Sends one HTTPS request with OpenSSL (Python's `ssl`), trusting only `ca_pem`.
+///
+/// Upstream's serving certificate is a self-signed CA certificate that is also the
+/// kubeconfig's CA. Go (kube-apiserver) and OpenSSL accept such a certificate as the
+/// server's own; rustls/webpki refuses a CA certificate as an end entity by design, so the
+/// tests talk to the server the way the real peers do.
 fn request(url: &str, method: &str, body: &str, ca_pem: &[u8]) -> (u16, String) {
-    use aws_smithy_http_client::tls::{TlsContext, TrustStore};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let body_file = dir.path().join("body");
+    std::fs::write(&body_file, body).unwrap();
+    let script = r#"
+import json, ssl, sys, urllib.request, urllib.error
+url, method, body_file, ca = sys.argv[1:5]
+body = open(body_file).read()
+ctx = ssl.create_default_context(cafile=ca)
+req = urllib.request.Request(url, data=body.encode() if method == "POST" else None, method=method,
+                             headers={"Content-Type": "application/json"})
+try:
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+        status, text = r.status, r.read().decode()
+except urllib.error.HTTPError as e:
+    status, text = e.code, e.read().decode()
+print(json.dumps({"status": status, "body": text}))
+"#;
+    let out = Command::new(python())
+        .args(["-c", script, url, method])
+        .arg(&body_file)
+        .arg(&ca)
+        .output()
         .unwrap();
-    rt.block_on(async {
-        let tls = TlsContext::builder()
-            .with_trust_store(TrustStore::empty().with_pem_certificate(ca_pem.to_vec()))
-            .build()
-            .unwrap();
-        let connector = aws_iam_authenticator::http::connector(
-            &tls,
-            &aws_iam_authenticator::http::ConnectorOptions {
-                use_proxy_env: false,
-                ..Default::default()
-            },
-        );
-        let req = http::Request::builder()
-            .method(method)
-            .uri(url)
-            .header("content-type", "application/json")
-            .body(SdkBody::from(body.to_string()))
-            .unwrap();
-        let resp = connector
-            .call(HttpRequest::try_from(req).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let bytes = ByteStream::new(resp.into_body())
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
-    })
+    assert_success(&out);
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    (
+        v["status"].as_u64().unwrap() as u16,
+        v["body"].as_str().unwrap().to_string(),
+    )
 }
 
 const CONFIG: &str = r#"

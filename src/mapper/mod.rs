@@ -1,93 +1,2090 @@
-//! Placeholder: replaced by the real mapper module.
-#![allow(missing_docs)]
-use crate::token::Identity;
-use std::collections::HashMap;
-use std::sync::Arc;
+//! Identity mapping: turning a verified AWS identity into a Kubernetes username and groups.
+//!
+//! This mirrors upstream's `pkg/mapper` (the `Mapper` interface and backend-mode names),
+//! `pkg/config` (`RoleMapping`, `UserMapping`, `SSOARNMatcher` and their `Validate`/`Key`
+//! methods) and the mapping half of `pkg/server` (`doMapping`, `renderTemplates`).
+//!
+//! It exists so that the server's request path has one small, testable function,
+//! [`MapperChain::map`], that walks the configured backends in order exactly the way
+//! upstream does, quirks included:
+//!
+//! * a backend's `mapAccounts` are consulted right after that backend fails to find an
+//!   explicit mapping, so an earlier backend's `mapAccounts` beats a later backend's
+//!   explicit mapping;
+//! * auto-mapped accounts get the canonical ARN as username, no groups, no templates and
+//!   no reserved-prefix check;
+//! * reserved-prefix errors keep upstream's doubled "with with".
+//!
+//! Each backend lives in its own module and only has to implement [`Mapper`]:
+//!
+//! * [`file`](mod@file): `MountedFile`, the static lists from the server configuration;
+//! * [`configmap`]: `EKSConfigMap`, parsing of the `kube-system/aws-auth` ConfigMap;
+//! * [`dynamic_file`]: `DynamicFile`, parsing of the JSON file that is reloaded on change.
+//!
+//! The watchers (Kubernetes, file notifications) are thin wrappers that call the pure
+//! parse functions here and swap the result in atomically.
+//!
+//! Mapping entries are decoded the way upstream decodes them: keys are matched
+//! case-insensitively (`rolearn`, `roleARN` and `RoLeArN` are the same field, as with Go's
+//! `encoding/json` and mapstructure), later duplicates win, and unknown keys are ignored.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+pub mod configmap;
+pub mod dynamic_file;
 pub mod file;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BackendMode {
-    MountedFile,
-    EksConfigMap,
-    Crd,
-    DynamicFile,
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use crate::token::identity::Identity;
+
+// ---------------------------------------------------------------------------------------
+// Untyped, order-preserving document tree
+// ---------------------------------------------------------------------------------------
+
+/// An untyped YAML/JSON value that keeps mapping entries in document order.
+///
+/// Mapping entries are decoded from this tree rather than with a derived `Deserialize`
+/// for two reasons: keys must match case-insensitively with "last one wins" in document
+/// order (which `serde_json::Value`'s sorted maps would lose), and one bad entry in an
+/// `aws-auth` list must not prevent the others from loading.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Node {
+    /// `null`, `~` or an empty value.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number, kept as its decimal rendering (only used in error messages).
+    Number(String),
+    /// A string.
+    Str(String),
+    /// A list.
+    Seq(Vec<Node>),
+    /// A mapping, entries in document order; keys rendered as strings.
+    Map(Vec<(String, Node)>),
 }
-impl std::fmt::Display for BackendMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-#[derive(Debug)]
-pub enum MapError {
-    NotMapped,
-    Other(String),
-}
-impl std::fmt::Display for MapError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+
+impl Node {
+    /// The JSON-ish name of this node's type, as Go's `encoding/json` errors spell it.
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
-            MapError::NotMapped => f.write_str("identity is not mapped"),
-            MapError::Other(s) => f.write_str(s),
+            Node::Null => "null",
+            Node::Bool(_) => "bool",
+            Node::Number(_) => "number",
+            Node::Str(_) => "string",
+            Node::Seq(_) => "array",
+            Node::Map(_) => "object",
         }
     }
 }
-impl std::error::Error for MapError {}
-pub struct MappedUser {
-    pub username: String,
-    pub groups: Vec<String>,
-    pub mapper: BackendMode,
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML or JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Number(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::Number(v.to_string()))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Node, E> {
+        Ok(Node::Number(v.to_string()))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node, E> {
+        Ok(Node::Number(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        Ok(Node::Number(v.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+        Ok(Node::Str(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<NodeKey>()? {
+            let value = map.next_value::<Node>()?;
+            entries.push((key.0, value));
+        }
+        Ok(Node::Map(entries))
+    }
 }
-pub trait PrivateDnsLookup: Send + Sync {}
-pub trait Mapper: Send + Sync {
-    fn name(&self) -> &'static str;
-    fn mode(&self) -> BackendMode;
-    fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError>;
-    fn is_account_allowed(&self, account_id: &str) -> bool;
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
 }
-pub struct IdentityMapping {
-    pub identity_arn: String,
+
+/// A mapping key rendered as a string (YAML allows scalar keys of any type; upstream's
+/// YAML-to-JSON step stringifies them the same way).
+struct NodeKey(String);
+
+impl<'de> Deserialize<'de> for NodeKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = NodeKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<NodeKey, E> {
+                Ok(NodeKey(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NodeKey, E> {
+                Ok(NodeKey(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeKey, E> {
+                Ok(NodeKey(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NodeKey, E> {
+                Ok(NodeKey(v.to_string()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeKey, E> {
+                Ok(NodeKey(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<NodeKey, E> {
+                Ok(NodeKey("null".to_string()))
+            }
+        }
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
+/// Error text for a value of the wrong type, shaped like Go's `json.UnmarshalTypeError`.
+fn type_error(node: &Node, ty: &str, field: &str, want: &str) -> String {
+    format!(
+        "cannot unmarshal {} into field {ty}.{field} of type {want}",
+        node.kind()
+    )
+}
+
+/// Sets `target` from a string node; `null` leaves it unchanged, as `encoding/json` does.
+fn set_string(node: &Node, ty: &str, field: &str, target: &mut String) -> Result<(), String> {
+    match node {
+        Node::Null => Ok(()),
+        Node::Str(s) => {
+            target.clone_from(s);
+            Ok(())
+        }
+        other => Err(type_error(other, ty, field, "string")),
+    }
+}
+
+/// Like [`set_string`] for optional strings; an empty string means "not set" (upstream
+/// tests these fields with `== ""`).
+fn set_opt_string(
+    node: &Node,
+    ty: &str,
+    field: &str,
+    target: &mut Option<String>,
+) -> Result<(), String> {
+    match node {
+        Node::Null => Ok(()),
+        Node::Str(s) if s.is_empty() => {
+            *target = None;
+            Ok(())
+        }
+        Node::Str(s) => {
+            *target = Some(s.clone());
+            Ok(())
+        }
+        other => Err(type_error(other, ty, field, "string")),
+    }
+}
+
+/// Sets `target` from a list of strings; `null` leaves it unchanged.
+fn set_string_list(
+    node: &Node,
+    ty: &str,
+    field: &str,
+    target: &mut Vec<String>,
+) -> Result<(), String> {
+    match node {
+        Node::Null => Ok(()),
+        Node::Seq(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Node::Str(s) => out.push(s.clone()),
+                    other => return Err(type_error(other, ty, field, "[]string")),
+                }
+            }
+            *target = out;
+            Ok(())
+        }
+        other => Err(type_error(other, ty, field, "[]string")),
+    }
+}
+
+/// The entries of a mapping node, or a type error naming `ty`.
+fn entries<'a>(node: &'a Node, ty: &str) -> Result<&'a [(String, Node)], String> {
+    match node {
+        Node::Map(entries) => Ok(entries),
+        other => Err(format!("cannot unmarshal {} into {ty}", other.kind())),
+    }
+}
+
+/// Keeps only non-empty optional strings (upstream treats `""` as "not set").
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|s| !s.is_empty())
+}
+
+fn is_blank(value: &Option<String>) -> bool {
+    non_empty(value).is_none()
+}
+
+// ---------------------------------------------------------------------------------------
+// Mapping entries
+// ---------------------------------------------------------------------------------------
+
+/// The AWS partitions an SSO matcher may name (upstream's list, plus the newer
+/// ISO-E, ISO-F and European Sovereign Cloud partitions).
+pub const SSO_PARTITIONS: [&str; 8] = [
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+/// Matches the IAM roles that AWS IAM Identity Center (SSO) creates for a permission set.
+///
+/// Those roles are named `AWSReservedSSO_<PermissionSetName>_<random suffix>`, so they
+/// are matched with an `ArnLike` pattern instead of an exact ARN (upstream's
+/// `SSOARNMatcher`, alpha, behind the `SSORoleMatch` feature gate).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SsoArnMatcher {
+    /// The permission set name, `^[\w+=,.@-]{1,32}$`.
+    pub permission_set_name: String,
+    /// The 12-digit AWS account ID.
+    pub account_id: String,
+    /// The partition (`aws` when absent).
+    pub partition: Option<String>,
+}
+
+impl SsoArnMatcher {
+    /// Checks the fields with upstream's rules and messages.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if !(self.account_id.len() == 12 && self.account_id.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(ValidationError::InvalidAccountId(self.account_id.clone()));
+        }
+        let name_ok = (1..=32).contains(&self.permission_set_name.len())
+            && self.permission_set_name.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(b, b'_' | b'+' | b'=' | b',' | b'.' | b'@' | b'-')
+            });
+        if !name_ok {
+            return Err(ValidationError::InvalidPermissionSetName(
+                self.permission_set_name.clone(),
+            ));
+        }
+        if let Some(p) = non_empty(&self.partition)
+            && !SSO_PARTITIONS.contains(&p)
+        {
+            return Err(ValidationError::InvalidPartition(p.to_string()));
+        }
+        Ok(())
+    }
+
+    /// The lowercased `ArnLike` pattern
+    /// `arn:<partition>:iam::<account>:role/AWSReservedSSO_<permission set>_*`.
+    ///
+    /// Deliberate fix: upstream only fills in the partition when it is empty (then `aws`),
+    /// so any explicit partition produced `arn::iam::…`, which can never match, and SSO
+    /// mappings in aws-cn or aws-us-gov silently did nothing. Here the given partition is
+    /// used, and `aws` only when none is given.
+    pub fn arn_like_pattern(&self) -> String {
+        let partition = non_empty(&self.partition).unwrap_or("aws");
+        format!(
+            "arn:{partition}:iam::{}:role/AWSReservedSSO_{}_*",
+            self.account_id, self.permission_set_name
+        )
+        .to_lowercase()
+    }
+
+    fn from_node(node: &Node) -> Result<Self, String> {
+        const TY: &str = "SSOARNMatcher";
+        let mut out = SsoArnMatcher::default();
+        for (key, value) in entries(node, TY)? {
+            match key.to_ascii_lowercase().as_str() {
+                "permissionsetname" => {
+                    set_string(value, TY, "permissionSetName", &mut out.permission_set_name)?
+                }
+                "accountid" => set_string(value, TY, "accountID", &mut out.account_id)?,
+                "partition" => set_opt_string(value, TY, "partition", &mut out.partition)?,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Serialize for SsoArnMatcher {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let with_partition = !is_blank(&self.partition);
+        let mut st = s.serialize_struct("SsoArnMatcher", 2 + usize::from(with_partition))?;
+        st.serialize_field("permissionSetName", &self.permission_set_name)?;
+        st.serialize_field("accountID", &self.account_id)?;
+        if let Some(p) = non_empty(&self.partition) {
+            st.serialize_field("partition", p)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for SsoArnMatcher {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let node = Node::deserialize(d)?;
+        SsoArnMatcher::from_node(&node).map_err(de::Error::custom)
+    }
+}
+
+/// Maps an IAM role (or, with `sso`, a family of SSO roles) to a Kubernetes user.
+///
+/// `username` and `groups` are templates (see [`render`]). Decoding matches keys
+/// case-insensitively; serialising uses upstream's spellings (`rolearn`, `sso`,
+/// `username`, `groups`, `userid`), leaving out empty `rolearn`/`sso`/`userid`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleMapping {
+    /// The role ARN (exactly one of `rolearn` and `sso` must be set).
+    pub rolearn: Option<String>,
+    /// The SSO permission-set matcher (exactly one of `rolearn` and `sso` must be set).
+    pub sso: Option<SsoArnMatcher>,
+    /// The Kubernetes username template.
     pub username: String,
+    /// The Kubernetes group templates.
     pub groups: Vec<String>,
+    /// The IAM unique ID (`AROA…`), the lookup key of a DynamicFile in strict mode.
     pub userid: Option<String>,
 }
+
+impl RoleMapping {
+    /// Checks the entry with upstream's rules and messages (`RoleMapping.Validate`).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        match (non_empty(&self.rolearn), &self.sso) {
+            (None, None) => Err(ValidationError::MissingRoleArnOrSso),
+            (Some(_), Some(_)) => Err(ValidationError::BothRoleArnAndSso),
+            (Some(_), None) => Ok(()),
+            (None, Some(sso)) => sso.validate(),
+        }
+    }
+
+    /// The lookup key: the lowercased role ARN, or the SSO `ArnLike` pattern
+    /// ([`SsoArnMatcher::arn_like_pattern`]); empty for an entry with neither.
+    pub fn key(&self) -> String {
+        if let Some(arn) = non_empty(&self.rolearn) {
+            arn.to_lowercase()
+        } else if let Some(sso) = &self.sso {
+            sso.arn_like_pattern()
+        } else {
+            String::new()
+        }
+    }
+
+    pub(crate) fn from_node(node: &Node) -> Result<Self, String> {
+        const TY: &str = "RoleMapping";
+        let mut out = RoleMapping::default();
+        for (key, value) in entries(node, TY)? {
+            match key.to_ascii_lowercase().as_str() {
+                "rolearn" => set_opt_string(value, TY, "rolearn", &mut out.rolearn)?,
+                "sso" => {
+                    out.sso = match value {
+                        Node::Null => None,
+                        other => Some(SsoArnMatcher::from_node(other)?),
+                    }
+                }
+                "username" => set_string(value, TY, "username", &mut out.username)?,
+                "groups" => set_string_list(value, TY, "groups", &mut out.groups)?,
+                "userid" => set_opt_string(value, TY, "userid", &mut out.userid)?,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn to_identity_mapping(&self, identity_arn: String) -> IdentityMapping {
+        IdentityMapping {
+            identity_arn,
+            username: self.username.clone(),
+            groups: self.groups.clone(),
+            userid: non_empty(&self.userid).map(str::to_string),
+        }
+    }
+}
+
+impl Serialize for RoleMapping {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("RoleMapping", 5)?;
+        if let Some(arn) = non_empty(&self.rolearn) {
+            st.serialize_field("rolearn", arn)?;
+        }
+        if let Some(sso) = &self.sso {
+            st.serialize_field("sso", sso)?;
+        }
+        st.serialize_field("username", &self.username)?;
+        st.serialize_field("groups", &self.groups)?;
+        if let Some(id) = non_empty(&self.userid) {
+            st.serialize_field("userid", id)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RoleMapping {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let node = Node::deserialize(d)?;
+        RoleMapping::from_node(&node).map_err(de::Error::custom)
+    }
+}
+
+/// Maps an IAM user to a Kubernetes user.
+///
+/// Decoding matches keys case-insensitively (`userarn` and `userARN` are the same field,
+/// upstream #261/#312); serialising uses `userarn`, `username`, `groups`, `userid`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserMapping {
+    /// The user ARN.
+    pub userarn: String,
+    /// The Kubernetes username template.
+    pub username: String,
+    /// The Kubernetes group templates.
+    pub groups: Vec<String>,
+    /// The IAM unique ID (`AIDA…`), the lookup key of a DynamicFile in strict mode.
+    pub userid: Option<String>,
+}
+
+impl UserMapping {
+    /// Checks the entry with upstream's rule and message (`UserMapping.Validate`).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.userarn.is_empty() {
+            return Err(ValidationError::MissingUserArn);
+        }
+        Ok(())
+    }
+
+    /// The lookup key: the lowercased user ARN.
+    pub fn key(&self) -> String {
+        self.userarn.to_lowercase()
+    }
+
+    pub(crate) fn from_node(node: &Node) -> Result<Self, String> {
+        const TY: &str = "UserMapping";
+        let mut out = UserMapping::default();
+        for (key, value) in entries(node, TY)? {
+            match key.to_ascii_lowercase().as_str() {
+                "userarn" => set_string(value, TY, "userarn", &mut out.userarn)?,
+                "username" => set_string(value, TY, "username", &mut out.username)?,
+                "groups" => set_string_list(value, TY, "groups", &mut out.groups)?,
+                "userid" => set_opt_string(value, TY, "userid", &mut out.userid)?,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn to_identity_mapping(&self, identity_arn: String) -> IdentityMapping {
+        IdentityMapping {
+            identity_arn,
+            username: self.username.clone(),
+            groups: self.groups.clone(),
+            userid: non_empty(&self.userid).map(str::to_string),
+        }
+    }
+}
+
+impl Serialize for UserMapping {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("UserMapping", 4)?;
+        st.serialize_field("userarn", &self.userarn)?;
+        st.serialize_field("username", &self.username)?;
+        st.serialize_field("groups", &self.groups)?;
+        if let Some(id) = non_empty(&self.userid) {
+            st.serialize_field("userid", id)?;
+        }
+        st.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for UserMapping {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let node = Node::deserialize(d)?;
+        UserMapping::from_node(&node).map_err(de::Error::custom)
+    }
+}
+
+/// Why a mapping entry is invalid. `Display` gives upstream's exact messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A role entry with neither `rolearn` nor `sso`.
+    MissingRoleArnOrSso,
+    /// A role entry with both `rolearn` and `sso`.
+    BothRoleArnAndSso,
+    /// `sso.accountID` is not 12 digits.
+    InvalidAccountId(String),
+    /// `sso.permissionSetName` is not 1–32 of `[A-Za-z0-9_+=,.@-]`.
+    InvalidPermissionSetName(String),
+    /// `sso.partition` is not one of [`SSO_PARTITIONS`].
+    InvalidPartition(String),
+    /// A user entry without `userarn`.
+    MissingUserArn,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValidationError::MissingRoleArnOrSso => {
+                f.write_str("One of rolearn or SSO must be supplied")
+            }
+            ValidationError::BothRoleArnAndSso => {
+                f.write_str("Only one of rolearn or SSO can be supplied")
+            }
+            ValidationError::InvalidAccountId(a) => {
+                write!(f, "AccountID '{a}' is not a valid AWS Account ID")
+            }
+            ValidationError::InvalidPermissionSetName(p) => write!(
+                f,
+                "PermissionSetName '{p}' is not a valid AWS SSO PermissionSet Name"
+            ),
+            ValidationError::InvalidPartition(p) => {
+                write!(f, "Partition '{p}' is not a valid AWS partition")
+            }
+            ValidationError::MissingUserArn => f.write_str("Value for userarn must be supplied"),
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// What a backend found for an identity, before templates are rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityMapping {
+    /// The identity's canonical ARN, lowercased (as upstream returns it).
+    pub identity_arn: String,
+    /// The username template.
+    pub username: String,
+    /// The group templates.
+    pub groups: Vec<String>,
+    /// The mapping's `userid`, if it has one.
+    pub userid: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Index shared by the backends
+// ---------------------------------------------------------------------------------------
+
+/// A mapping stored in a [`MappingIndex`], with the position it had in its source list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Indexed<T> {
+    pub(crate) index: usize,
+    pub(crate) mapping: T,
+}
+
+/// Hash indexes over one backend's mappings: exact role and user lookups are O(1) in the
+/// number of mappings; SSO patterns (few in practice) are scanned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct MappingIndex {
+    pub(crate) roles: HashMap<String, Indexed<RoleMapping>>,
+    /// `(pattern, mapping)` in insertion order; a repeated pattern replaces in place.
+    pub(crate) sso: Vec<(String, Indexed<RoleMapping>)>,
+    /// Position in `sso` of each pattern.
+    sso_positions: HashMap<String, usize>,
+    pub(crate) users: HashMap<String, Indexed<UserMapping>>,
+    pub(crate) accounts: HashSet<String>,
+}
+
+impl MappingIndex {
+    /// Inserts an exact role mapping; returns the source index of the entry it replaced.
+    pub(crate) fn insert_role(
+        &mut self,
+        key: String,
+        index: usize,
+        mapping: RoleMapping,
+    ) -> Option<usize> {
+        self.roles
+            .insert(key, Indexed { index, mapping })
+            .map(|old| old.index)
+    }
+
+    /// Inserts an SSO mapping; returns the source index of the entry it replaced.
+    pub(crate) fn insert_sso(
+        &mut self,
+        pattern: String,
+        index: usize,
+        mapping: RoleMapping,
+    ) -> Option<usize> {
+        let new = Indexed { index, mapping };
+        if let Some(slot) = self
+            .sso_positions
+            .get(&pattern)
+            .and_then(|&pos| self.sso.get_mut(pos))
+        {
+            let old = std::mem::replace(&mut slot.1, new);
+            return Some(old.index);
+        }
+        self.sso_positions.insert(pattern.clone(), self.sso.len());
+        self.sso.push((pattern, new));
+        None
+    }
+
+    /// Inserts a user mapping; returns the source index of the entry it replaced.
+    pub(crate) fn insert_user(
+        &mut self,
+        key: String,
+        index: usize,
+        mapping: UserMapping,
+    ) -> Option<usize> {
+        self.users
+            .insert(key, Indexed { index, mapping })
+            .map(|old| old.index)
+    }
+
+    /// Upstream's lookup order for MountedFile and EKSConfigMap: exact role, then SSO
+    /// patterns (only when `sso_role_match`), then users. `lower_arn` is the identity's
+    /// lowercased canonical ARN.
+    ///
+    /// Upstream keeps exact roles and SSO patterns in one Go map and ranges over it, so
+    /// when an ARN matches both an exact entry and a pattern the winner is random; here
+    /// the exact entry always wins.
+    pub(crate) fn lookup(&self, lower_arn: &str, sso_role_match: bool) -> Option<IdentityMapping> {
+        if let Some(role) = self.roles.get(lower_arn) {
+            return Some(role.mapping.to_identity_mapping(lower_arn.to_string()));
+        }
+        if sso_role_match {
+            for (pattern, role) in &self.sso {
+                match crate::arn::arn_like(lower_arn, pattern) {
+                    Ok(true) => {
+                        return Some(role.mapping.to_identity_mapping(lower_arn.to_string()));
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "could not parse subject ARN"),
+                }
+            }
+        }
+        self.users
+            .get(lower_arn)
+            .map(|user| user.mapping.to_identity_mapping(lower_arn.to_string()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Backend modes
+// ---------------------------------------------------------------------------------------
+
+/// A mapping backend, in upstream's `--backend-mode` spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BackendMode {
+    /// `MountedFile` (deprecated alias `File`): `server.mapRoles/mapUsers/mapAccounts`.
+    MountedFile,
+    /// `EKSConfigMap` (deprecated alias `ConfigMap`): the `kube-system/aws-auth` ConfigMap.
+    EksConfigMap,
+    /// `CRD`: `IAMIdentityMapping` custom resources.
+    Crd,
+    /// `DynamicFile`: the JSON file at `server.dynamicfilepath`.
+    DynamicFile,
+}
+
+impl BackendMode {
+    /// Every mode, in upstream's order.
+    pub const ALL: [BackendMode; 4] = [
+        BackendMode::MountedFile,
+        BackendMode::EksConfigMap,
+        BackendMode::Crd,
+        BackendMode::DynamicFile,
+    ];
+
+    /// Upstream's name for the mode.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BackendMode::MountedFile => "MountedFile",
+            BackendMode::EksConfigMap => "EKSConfigMap",
+            BackendMode::Crd => "CRD",
+            BackendMode::DynamicFile => "DynamicFile",
+        }
+    }
+
+    /// Parses an upstream mode name (case-sensitive, as upstream). The flag is `true` for
+    /// the deprecated aliases `File` and `ConfigMap`, which the caller should warn about.
+    pub fn from_name(name: &str) -> Option<(BackendMode, bool)> {
+        match name {
+            "MountedFile" => Some((BackendMode::MountedFile, false)),
+            "EKSConfigMap" => Some((BackendMode::EksConfigMap, false)),
+            "CRD" => Some((BackendMode::Crd, false)),
+            "DynamicFile" => Some((BackendMode::DynamicFile, false)),
+            "File" => Some((BackendMode::MountedFile, true)),
+            "ConfigMap" => Some((BackendMode::EksConfigMap, true)),
+            _ => None,
+        }
+    }
+
+    /// Whether upstream enforces `usernamePrefixReserveList` for this backend. The
+    /// MountedFile, CRD and DynamicFile mappers read `reservedPrefixConfig`; the
+    /// EKSConfigMap mapper always reports an empty list, so aws-auth is never checked.
+    pub const fn honours_reserved_prefixes(self) -> bool {
+        !matches!(self, BackendMode::EksConfigMap)
+    }
+}
+
+impl fmt::Display for BackendMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown backend-mode name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownBackendMode(pub String);
+
+impl fmt::Display for UnknownBackendMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "backend-mode {} is not a valid mode", go_quote(&self.0))
+    }
+}
+
+impl std::error::Error for UnknownBackendMode {}
+
+impl FromStr for BackendMode {
+    type Err = UnknownBackendMode;
+
+    /// Accepts the deprecated aliases too; use [`BackendMode::from_name`] to learn
+    /// whether an alias was used.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BackendMode::from_name(s)
+            .map(|(mode, _)| mode)
+            .ok_or_else(|| UnknownBackendMode(s.to_string()))
+    }
+}
+
+/// Upstream's `ValidateBackendMode`: rejects unknown names, duplicates and an empty list,
+/// collecting every problem into one message (Kubernetes' aggregate-error format), and
+/// logs a warning for each deprecated alias.
+///
+/// Duplicates are detected after aliases are resolved, so `File` with `MountedFile` is
+/// rejected; upstream compared the raw strings and then built two MountedFile mappers.
+pub fn validate_backend_modes(modes: &[String]) -> Result<Vec<BackendMode>, String> {
+    let mut errors = Vec::new();
+    let mut resolved = Vec::with_capacity(modes.len());
+    for mode in modes {
+        match BackendMode::from_name(mode) {
+            Some((m, _)) => resolved.push(m),
+            None => errors.push(UnknownBackendMode(mode.clone()).to_string()),
+        }
+    }
+    for mode in modes {
+        if let Some((m, true)) = BackendMode::from_name(mode) {
+            tracing::warn!(
+                "warning: backend-mode {} is deprecated, use {} instead",
+                go_quote(mode),
+                go_quote(m.as_str())
+            );
+        }
+    }
+    let distinct: HashSet<&str> = modes
+        .iter()
+        .map(|m| match BackendMode::from_name(m) {
+            Some((mode, _)) => mode.as_str(),
+            None => m.as_str(),
+        })
+        .collect();
+    if distinct.len() != modes.len() {
+        errors.push(format!(
+            "backend-mode {} has duplicates",
+            go_quote_list(modes)
+        ));
+    }
+    if modes.is_empty() {
+        errors.push("at least one backend-mode must be specified".to_string());
+    }
+    if errors.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(aggregate_message(&errors))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------
+
+/// Which template failed to render.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderTarget {
+    /// The username template.
+    Username,
+    /// A group template.
+    Group,
+}
+
+impl fmt::Display for RenderTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RenderTarget::Username => "username",
+            RenderTarget::Group => "group",
+        })
+    }
+}
+
+/// Why an identity could not be mapped. `Display` gives upstream's messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MapError {
+    /// No backend has a mapping for the identity (`identity is not mapped`).
+    NotMapped,
+    /// DynamicFile strict mode: the mapping's ARN is not the identity's ARN.
+    ArnMismatch,
+    /// The backend cannot answer now (e.g. its data source is not reachable).
+    Unavailable {
+        /// The backend.
+        mode: BackendMode,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A backend failed with something other than [`MapError::NotMapped`]
+    /// (`mapper X Map error: …`); collected while later backends are tried.
+    Backend {
+        /// The backend's name.
+        mapper: &'static str,
+        /// The backend's error.
+        source: Box<MapError>,
+    },
+    /// A template of the found mapping could not be rendered.
+    Render {
+        /// The backend's name.
+        mapper: &'static str,
+        /// Username or group.
+        target: RenderTarget,
+        /// The template text.
+        template: String,
+        /// Why it failed.
+        source: TemplateError,
+    },
+    /// The rendered username starts with a prefix reserved for that backend.
+    ReservedPrefix {
+        /// The backend's name.
+        mapper: &'static str,
+        /// The rendered username.
+        username: String,
+        /// The backend's reserved prefixes.
+        prefixes: Vec<String>,
+    },
+    /// Several backend errors, in backend order (Kubernetes' aggregate format).
+    Aggregate(Vec<MapError>),
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MapError::NotMapped => f.write_str("identity is not mapped"),
+            MapError::ArnMismatch => f.write_str("ARN does not match User ID"),
+            MapError::Unavailable { mode, reason } => {
+                write!(f, "{mode} backend is unavailable: {reason}")
+            }
+            MapError::Backend { mapper, source } => {
+                write!(f, "mapper {mapper} Map error: {source}")
+            }
+            MapError::Render {
+                mapper,
+                target,
+                template,
+                source,
+            } => write!(
+                f,
+                "mapper {mapper} renderTemplates error: error rendering {target} template {}: {source}",
+                go_quote(template)
+            ),
+            MapError::ReservedPrefix {
+                mapper,
+                username,
+                prefixes,
+            } => write!(
+                f,
+                "invalid username '{username}' for mapper {mapper}: username must not begin with with the following prefixes: [{}]",
+                prefixes.join(" ")
+            ),
+            MapError::Aggregate(errors) => {
+                let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                f.write_str(&aggregate_message(&messages))
+            }
+        }
+    }
+}
+
+impl std::error::Error for MapError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MapError::Backend { source, .. } => Some(source.as_ref()),
+            MapError::Render { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Why a template could not be rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TemplateError {
+    /// `{{EC2PrivateDNSName}}` with a session name that is not an EC2 instance ID.
+    NoInstanceId,
+    /// `{{EC2PrivateDNSName}}` but the server has no EC2 lookup configured.
+    Ec2LookupNotConfigured,
+    /// The EC2 lookup failed; its message, unchanged.
+    Ec2Lookup(String),
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TemplateError::NoInstanceId => {
+                f.write_str("SessionName did not contain an instance id")
+            }
+            TemplateError::Ec2LookupNotConfigured => f.write_str(
+                "cannot render {{EC2PrivateDNSName}}: the EC2 private DNS lookup is not configured",
+            ),
+            TemplateError::Ec2Lookup(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+// ---------------------------------------------------------------------------------------
+// Mapper trait and templates
+// ---------------------------------------------------------------------------------------
+
+/// One mapping backend (upstream's `mapper.Mapper`, without `Start`: watchers are run by
+/// their owners and only swap data in).
+pub trait Mapper: Send + Sync {
+    /// The backend's name as used in error messages (upstream's `Name()`).
+    fn name(&self) -> &'static str {
+        self.mode().as_str()
+    }
+    /// The backend mode this mapper implements.
+    fn mode(&self) -> BackendMode;
+    /// Looks the identity up. [`MapError::NotMapped`] means "try the next backend".
+    fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError>;
+    /// Whether `mapAccounts` of this backend lists the account.
+    fn is_account_allowed(&self, account_id: &str) -> bool;
+}
+
+/// Resolves an EC2 instance ID to its private DNS name (EC2 `DescribeInstances`).
+pub trait PrivateDnsLookup: Send + Sync {
+    /// The instance's `PrivateDnsName`, or an error message to report as is.
+    fn private_dns_name<'a>(
+        &'a self,
+        instance_id: &'a str,
+    ) -> BoxFuture<'a, Result<String, String>>;
+}
+
+/// The placeholder that needs an EC2 lookup.
+pub const EC2_PRIVATE_DNS_NAME: &str = "{{EC2PrivateDNSName}}";
+
+/// Upstream's instance-ID pattern `^i-(\w{8}|\w{17})$` (`\w` is ASCII in Go's RE2).
+fn is_instance_id(session_name: &str) -> bool {
+    session_name.strip_prefix("i-").is_some_and(|id| {
+        (id.len() == 8 || id.len() == 17)
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+/// Renders a username or group template exactly like upstream's `renderTemplate`:
+/// plain replace-all, in this order, of `{{EC2PrivateDNSName}}`, `{{AccountID}}`,
+/// `{{SessionName}}` (with `@` turned into `-`), `{{SessionNameRaw}}` and
+/// `{{AccessKeyID}}`. Any other `{{…}}` is left as it is.
+///
+/// The EC2 lookup is only called when the template contains `{{EC2PrivateDNSName}}`, and
+/// only after the session name is checked to be an instance ID.
+pub async fn render(
+    template: &str,
+    identity: &Identity,
+    ec2: Option<&dyn PrivateDnsLookup>,
+) -> Result<String, TemplateError> {
+    let mut out = template.to_string();
+    if out.contains(EC2_PRIVATE_DNS_NAME) {
+        if !is_instance_id(&identity.session_name) {
+            return Err(TemplateError::NoInstanceId);
+        }
+        let lookup = ec2.ok_or(TemplateError::Ec2LookupNotConfigured)?;
+        let dns_name = lookup
+            .private_dns_name(&identity.session_name)
+            .await
+            .map_err(TemplateError::Ec2Lookup)?;
+        out = out.replace(EC2_PRIVATE_DNS_NAME, &dns_name);
+    }
+    out = out.replace("{{AccountID}}", &identity.account_id);
+    let session_name = identity.session_name.replace('@', "-");
+    out = out.replace("{{SessionName}}", &session_name);
+    out = out.replace("{{SessionNameRaw}}", &identity.session_name);
+    out = out.replace("{{AccessKeyID}}", &identity.access_key_id);
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// The chain
+// ---------------------------------------------------------------------------------------
+
+/// The result of a successful mapping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MappedUser {
+    /// The rendered Kubernetes username.
+    pub username: String,
+    /// The rendered Kubernetes groups.
+    pub groups: Vec<String>,
+    /// The backend that produced it.
+    pub mapper: BackendMode,
+}
+
+/// The configured backends, in `backendMode` order, with their reserved username
+/// prefixes and the EC2 lookup used by `{{EC2PrivateDNSName}}`.
 pub struct MapperChain {
     mappers: Vec<Arc<dyn Mapper>>,
+    reserved_prefixes: HashMap<BackendMode, Vec<String>>,
+    ec2: Option<Arc<dyn PrivateDnsLookup>>,
 }
+
+impl fmt::Debug for MapperChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MapperChain")
+            .field("mappers", &self.current_modes())
+            .field("reserved_prefixes", &self.reserved_prefixes)
+            .field("ec2", &self.ec2.is_some())
+            .finish()
+    }
+}
+
 impl MapperChain {
+    /// Builds a chain. Reserved prefixes are kept only for the backends upstream enforces
+    /// them on ([`BackendMode::honours_reserved_prefixes`]); others are logged and dropped.
     pub fn new(
         mappers: Vec<Arc<dyn Mapper>>,
-        _reserved: HashMap<BackendMode, Vec<String>>,
-        _ec2: Option<Arc<dyn PrivateDnsLookup>>,
+        reserved_prefixes: HashMap<BackendMode, Vec<String>>,
+        ec2: Option<Arc<dyn PrivateDnsLookup>>,
     ) -> Self {
-        Self { mappers }
+        let reserved_prefixes = reserved_prefixes
+            .into_iter()
+            .filter(|(mode, prefixes)| {
+                let keep = mode.honours_reserved_prefixes();
+                if !keep && !prefixes.is_empty() {
+                    tracing::warn!(
+                        "reservedPrefixConfig for backend {mode} is ignored: upstream never enforces it for the aws-auth ConfigMap"
+                    );
+                }
+                keep
+            })
+            .collect();
+        MapperChain {
+            mappers,
+            reserved_prefixes,
+            ec2,
+        }
     }
+
+    /// The backends, in order.
+    pub fn mappers(&self) -> &[Arc<dyn Mapper>] {
+        &self.mappers
+    }
+
+    /// The backend modes, in order.
+    pub fn modes(&self) -> Vec<BackendMode> {
+        self.mappers.iter().map(|m| m.mode()).collect()
+    }
+
+    /// The backend names joined by single spaces: upstream's `currentModes`, which the
+    /// dynamic backend-mode file is compared against.
+    pub fn current_modes(&self) -> String {
+        self.mappers
+            .iter()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The reserved username prefixes enforced for `mode`.
+    pub fn reserved_prefixes(&self, mode: BackendMode) -> &[String] {
+        self.reserved_prefixes
+            .get(&mode)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Upstream's `doMapping`. For each backend in order:
+    ///
+    /// 1. if it finds a mapping, render the username and every group (a failure is
+    ///    [`MapError::Render`]), reject a username that starts with one of the backend's
+    ///    reserved prefixes ([`MapError::ReservedPrefix`]), and return;
+    /// 2. otherwise keep its error unless it is [`MapError::NotMapped`];
+    /// 3. then, if the backend's `mapAccounts` lists the identity's account, return the
+    ///    canonical ARN (original case) as username with no groups: no templates, no
+    ///    prefix check.
+    ///
+    /// After the last backend: the collected errors, or [`MapError::NotMapped`].
     pub async fn map(&self, identity: &Identity) -> Result<MappedUser, MapError> {
-        for m in &self.mappers {
-            if let Ok(x) = m.map(identity) {
+        let mut errors = Vec::new();
+        for mapper in &self.mappers {
+            match mapper.map(identity) {
+                Ok(mapping) => return self.finish(mapper.as_ref(), mapping, identity).await,
+                Err(MapError::NotMapped) => {}
+                Err(e) => errors.push(MapError::Backend {
+                    mapper: mapper.name(),
+                    source: Box::new(e),
+                }),
+            }
+            if mapper.is_account_allowed(&identity.account_id) {
                 return Ok(MappedUser {
-                    username: x.username,
-                    groups: x.groups,
-                    mapper: m.mode(),
+                    username: identity.canonical_arn.clone(),
+                    groups: Vec::new(),
+                    mapper: mapper.mode(),
                 });
             }
         }
-        Err(MapError::NotMapped)
+        match errors.len() {
+            0 => Err(MapError::NotMapped),
+            1 => Err(errors.remove(0)),
+            _ => Err(MapError::Aggregate(errors)),
+        }
+    }
+
+    async fn finish(
+        &self,
+        mapper: &dyn Mapper,
+        mapping: IdentityMapping,
+        identity: &Identity,
+    ) -> Result<MappedUser, MapError> {
+        let ec2 = self.ec2.as_deref();
+        let render_err = |target, template: &str, source| MapError::Render {
+            mapper: mapper.name(),
+            target,
+            template: template.to_string(),
+            source,
+        };
+        let username = render(&mapping.username, identity, ec2)
+            .await
+            .map_err(|e| render_err(RenderTarget::Username, &mapping.username, e))?;
+        let mut groups = Vec::with_capacity(mapping.groups.len());
+        for group in &mapping.groups {
+            groups.push(
+                render(group, identity, ec2)
+                    .await
+                    .map_err(|e| render_err(RenderTarget::Group, group, e))?,
+            );
+        }
+        let prefixes = self.reserved_prefixes(mapper.mode());
+        if prefixes
+            .iter()
+            .any(|p| !p.is_empty() && username.starts_with(p.as_str()))
+        {
+            return Err(MapError::ReservedPrefix {
+                mapper: mapper.name(),
+                username,
+                prefixes: prefixes.to_vec(),
+            });
+        }
+        Ok(MappedUser {
+            username,
+            groups,
+            mapper: mapper.mode(),
+        })
     }
 }
-pub fn validate_backend_modes(modes: &[String]) -> Result<Vec<BackendMode>, String> {
-    Ok(modes.iter().map(|_| BackendMode::MountedFile).collect())
+
+// ---------------------------------------------------------------------------------------
+// Go-compatible formatting helpers
+// ---------------------------------------------------------------------------------------
+
+/// Go's `%q` for a string (`strconv.Quote`), enough for error messages.
+pub(crate) fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct RoleMapping {
-    pub rolearn: Option<String>,
-    pub username: String,
-    #[serde(default)]
-    pub groups: Vec<String>,
+
+/// Go's `%q` for a `[]string`: `["a" "b"]`.
+fn go_quote_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
+    format!("[{}]", quoted.join(" "))
 }
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct UserMapping {
-    pub userarn: String,
-    pub username: String,
-    #[serde(default)]
-    pub groups: Vec<String>,
+
+/// Kubernetes' `utilerrors.NewAggregate(...).Error()`: one message alone, several
+/// de-duplicated and wrapped as `[a, b]`.
+pub(crate) fn aggregate_message(messages: &[String]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for m in messages {
+        if !seen.contains(&m.as_str()) {
+            seen.push(m);
+        }
+    }
+    match seen.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        many => format!("[{}]", many.join(", ")),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn identity(canonical: &str, account: &str, session: &str) -> Identity {
+        Identity {
+            arn: canonical.to_string(),
+            canonical_arn: canonical.to_string(),
+            account_id: account.to_string(),
+            user_id: "AROAEXAMPLE".to_string(),
+            session_name: session.to_string(),
+            access_key_id: "ASIAEXAMPLE".to_string(),
+            sts_endpoint: "sts.amazonaws.com".to_string(),
+        }
+    }
+
+    struct FakeDns {
+        calls: AtomicUsize,
+        answer: Result<String, String>,
+    }
+
+    impl FakeDns {
+        fn ok(name: &str) -> Self {
+            FakeDns {
+                calls: AtomicUsize::new(0),
+                answer: Ok(name.to_string()),
+            }
+        }
+    }
+
+    impl PrivateDnsLookup for FakeDns {
+        fn private_dns_name<'a>(
+            &'a self,
+            instance_id: &'a str,
+        ) -> BoxFuture<'a, Result<String, String>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let answer = self.answer.clone();
+            Box::pin(async move {
+                assert_eq!(instance_id, "i-0c6f21bf1f24f9708");
+                answer
+            })
+        }
+    }
+
+    /// A backend with one canned answer and an account list.
+    struct FakeMapper {
+        mode: BackendMode,
+        answer: Result<IdentityMapping, MapError>,
+        accounts: Vec<String>,
+        calls: Mutex<usize>,
+    }
+
+    impl FakeMapper {
+        fn new(
+            mode: BackendMode,
+            answer: Result<IdentityMapping, MapError>,
+            accounts: &[&str],
+        ) -> Arc<Self> {
+            Arc::new(FakeMapper {
+                mode,
+                answer,
+                accounts: accounts.iter().map(|s| s.to_string()).collect(),
+                calls: Mutex::new(0),
+            })
+        }
+    }
+
+    impl Mapper for FakeMapper {
+        fn mode(&self) -> BackendMode {
+            self.mode
+        }
+        fn map(&self, _identity: &Identity) -> Result<IdentityMapping, MapError> {
+            if let Ok(mut c) = self.calls.lock() {
+                *c += 1;
+            }
+            self.answer.clone()
+        }
+        fn is_account_allowed(&self, account_id: &str) -> bool {
+            self.accounts.iter().any(|a| a == account_id)
+        }
+    }
+
+    fn mapping(username: &str, groups: &[&str]) -> IdentityMapping {
+        IdentityMapping {
+            identity_arn: "arn:aws:iam::123456789012:role/test".to_string(),
+            username: username.to_string(),
+            groups: groups.iter().map(|s| s.to_string()).collect(),
+            userid: None,
+        }
+    }
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/Test";
+
+    // -- templates ------------------------------------------------------------------
+
+    #[tokio::test]
+    async fn session_name_template_replaces_at_sign() {
+        let id = identity(ROLE, "123456789012", "jdoe@example.com");
+        assert_eq!(
+            render("a-{{SessionName}}-b", &id, None).await,
+            Ok("a-jdoe-example.com-b".to_string())
+        );
+        assert_eq!(
+            render("a-{{SessionNameRaw}}-b", &id, None).await,
+            Ok("a-jdoe@example.com-b".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn account_and_access_key_templates_and_unknown_placeholders() {
+        let id = identity(ROLE, "123456789012", "s");
+        assert_eq!(
+            render(
+                "{{AccountID}}/{{AccessKeyID}}/{{AccountID}}/{{Session}}/{{accountid}}",
+                &id,
+                None
+            )
+            .await,
+            Ok("123456789012/ASIAEXAMPLE/123456789012/{{Session}}/{{accountid}}".to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn ec2_private_dns_name_template() {
+        let id = identity(ROLE, "123456789012", "i-0c6f21bf1f24f9708");
+        let dns = FakeDns::ok("ip-172-31-27-14");
+        assert_eq!(
+            render("system:node:{{EC2PrivateDNSName}}", &id, Some(&dns)).await,
+            Ok("system:node:ip-172-31-27-14".to_string())
+        );
+        assert_eq!(dns.calls.load(Ordering::SeqCst), 1);
+        // No placeholder: the lookup is never called.
+        assert_eq!(
+            render("system:node", &id, Some(&dns)).await,
+            Ok("system:node".to_string())
+        );
+        assert_eq!(dns.calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn ec2_template_needs_an_instance_id_session_name() {
+        let dns = FakeDns::ok("ip-1");
+        for bad in [
+            "jdoe",
+            "i-123",
+            "i-0c6f21bf1f24f970",
+            "i-0c6f21bf1f24f97088",
+            "i-0c6f21b.",
+            "x-0c6f21bf",
+        ] {
+            let id = identity(ROLE, "123456789012", bad);
+            let err = render("{{EC2PrivateDNSName}}", &id, Some(&dns)).await;
+            assert_eq!(err, Err(TemplateError::NoInstanceId), "{bad}");
+            assert_eq!(
+                TemplateError::NoInstanceId.to_string(),
+                "SessionName did not contain an instance id"
+            );
+        }
+        assert_eq!(dns.calls.load(Ordering::SeqCst), 0);
+        // Both valid lengths (8 and 17).
+        for good in ["i-0c6f21bf", "i-0c6f21bf1f24f9708"] {
+            assert!(is_instance_id(good), "{good}");
+        }
+    }
+
+    #[tokio::test]
+    async fn ec2_template_without_lookup_is_a_clear_error() {
+        let id = identity(ROLE, "123456789012", "i-0c6f21bf1f24f9708");
+        let err = render("system:node:{{EC2PrivateDNSName}}", &id, None).await;
+        assert_eq!(err, Err(TemplateError::Ec2LookupNotConfigured));
+        assert!(
+            TemplateError::Ec2LookupNotConfigured
+                .to_string()
+                .contains("not configured")
+        );
+    }
+
+    #[tokio::test]
+    async fn ec2_lookup_error_is_passed_through() {
+        let id = identity(ROLE, "123456789012", "i-0c6f21bf1f24f9708");
+        let dns = FakeDns {
+            calls: AtomicUsize::new(0),
+            answer: Err("failed to find node i-0c6f21bf1f24f9708 ".to_string()),
+        };
+        let err = render("{{EC2PrivateDNSName}}", &id, Some(&dns)).await;
+        assert_eq!(
+            err,
+            Err(TemplateError::Ec2Lookup(
+                "failed to find node i-0c6f21bf1f24f9708 ".to_string()
+            ))
+        );
+    }
+
+    // -- the chain ------------------------------------------------------------------
+
+    #[tokio::test]
+    async fn chain_renders_username_and_groups() {
+        let m = FakeMapper::new(
+            BackendMode::MountedFile,
+            Ok(mapping(
+                "system:node:{{EC2PrivateDNSName}}",
+                &["system:bootstrappers", "acct-{{AccountID}}"],
+            )),
+            &[],
+        );
+        let dns: Arc<dyn PrivateDnsLookup> = Arc::new(FakeDns::ok("ip-172-31-27-14"));
+        let chain = MapperChain::new(vec![m], HashMap::new(), Some(dns));
+        let id = identity(ROLE, "0123456789012", "i-0c6f21bf1f24f9708");
+        let user = chain.map(&id).await.expect("mapped");
+        assert_eq!(
+            user,
+            MappedUser {
+                username: "system:node:ip-172-31-27-14".to_string(),
+                groups: vec![
+                    "system:bootstrappers".to_string(),
+                    "acct-0123456789012".to_string()
+                ],
+                mapper: BackendMode::MountedFile,
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn chain_render_errors_name_the_mapper_and_template() {
+        let m = FakeMapper::new(
+            BackendMode::MountedFile,
+            Ok(mapping("system:node:{{EC2PrivateDNSName}}", &[])),
+            &[],
+        );
+        let chain = MapperChain::new(vec![m], HashMap::new(), None);
+        let err = chain.map(&identity(ROLE, "1", "jdoe")).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mapper MountedFile renderTemplates error: error rendering username template \"system:node:{{EC2PrivateDNSName}}\": SessionName did not contain an instance id"
+        );
+        let m = FakeMapper::new(
+            BackendMode::DynamicFile,
+            Ok(mapping("u", &["ok", "{{EC2PrivateDNSName}}"])),
+            &[],
+        );
+        let chain = MapperChain::new(vec![m], HashMap::new(), None);
+        let err = chain.map(&identity(ROLE, "1", "jdoe")).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mapper DynamicFile renderTemplates error: error rendering group template \"{{EC2PrivateDNSName}}\": SessionName did not contain an instance id"
+        );
+    }
+
+    #[tokio::test]
+    async fn earlier_backends_map_accounts_beat_later_explicit_mappings() {
+        let first = FakeMapper::new(
+            BackendMode::MountedFile,
+            Err(MapError::NotMapped),
+            &["123456789012"],
+        );
+        let second = FakeMapper::new(
+            BackendMode::DynamicFile,
+            Ok(mapping("explicit", &["g"])),
+            &[],
+        );
+        let chain = MapperChain::new(vec![first, second.clone()], HashMap::new(), None);
+        let user = chain
+            .map(&identity(ROLE, "123456789012", "s"))
+            .await
+            .expect("mapped");
+        assert_eq!(
+            user,
+            MappedUser {
+                username: ROLE.to_string(),
+                groups: vec![],
+                mapper: BackendMode::MountedFile
+            }
+        );
+        assert_eq!(*second.calls.lock().expect("lock"), 0);
+    }
+
+    #[tokio::test]
+    async fn explicit_mapping_wins_over_same_backends_map_accounts() {
+        let only = FakeMapper::new(
+            BackendMode::MountedFile,
+            Ok(mapping("explicit-{{SessionName}}", &["g"])),
+            &["123456789012"],
+        );
+        let chain = MapperChain::new(vec![only], HashMap::new(), None);
+        let user = chain
+            .map(&identity(ROLE, "123456789012", "s"))
+            .await
+            .expect("mapped");
+        assert_eq!(user.username, "explicit-s");
+        assert_eq!(user.groups, vec!["g".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn auto_mapped_accounts_skip_templates_and_reserved_prefixes() {
+        // The canonical ARN keeps its case and is not checked against reserved prefixes.
+        let arn = "arn:aws:iam::123456789012:role/{{SessionName}}";
+        let m = FakeMapper::new(
+            BackendMode::DynamicFile,
+            Err(MapError::NotMapped),
+            &["123456789012"],
+        );
+        let mut reserved = HashMap::new();
+        reserved.insert(BackendMode::DynamicFile, vec!["arn:".to_string()]);
+        let chain = MapperChain::new(vec![m], reserved, None);
+        let user = chain
+            .map(&identity(arn, "123456789012", "s"))
+            .await
+            .expect("mapped");
+        assert_eq!(user.username, arn);
+        assert!(user.groups.is_empty());
+    }
+
+    #[tokio::test]
+    async fn reserved_prefixes_reject_usernames_with_upstreams_message() {
+        let m = FakeMapper::new(
+            BackendMode::DynamicFile,
+            Ok(mapping("system:admin", &[])),
+            &[],
+        );
+        let mut reserved = HashMap::new();
+        reserved.insert(
+            BackendMode::DynamicFile,
+            ["aws:", "iam:", "amazon:", "system:", "eks:"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
+        let chain = MapperChain::new(vec![m], reserved.clone(), None);
+        let err = chain.map(&identity(ROLE, "1", "s")).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid username 'system:admin' for mapper DynamicFile: username must not begin with with the following prefixes: [aws: iam: amazon: system: eks:]"
+        );
+        // The prefix list of another backend does not apply.
+        let m = FakeMapper::new(
+            BackendMode::MountedFile,
+            Ok(mapping("system:admin", &[])),
+            &[],
+        );
+        let chain = MapperChain::new(vec![m], reserved, None);
+        assert_eq!(
+            chain
+                .map(&identity(ROLE, "1", "s"))
+                .await
+                .expect("mapped")
+                .username,
+            "system:admin"
+        );
+    }
+
+    #[tokio::test]
+    async fn reserved_prefixes_check_the_rendered_username_and_ignore_empty_prefixes() {
+        let m = FakeMapper::new(
+            BackendMode::MountedFile,
+            Ok(mapping("{{SessionName}}", &[])),
+            &[],
+        );
+        let mut reserved = HashMap::new();
+        reserved.insert(
+            BackendMode::MountedFile,
+            vec![String::new(), "eks:".to_string()],
+        );
+        let chain = MapperChain::new(vec![m], reserved, None);
+        assert!(matches!(
+            chain.map(&identity(ROLE, "1", "eks:x")).await,
+            Err(MapError::ReservedPrefix { .. })
+        ));
+        assert_eq!(
+            chain
+                .map(&identity(ROLE, "1", "dev"))
+                .await
+                .expect("mapped")
+                .username,
+            "dev"
+        );
+    }
+
+    #[tokio::test]
+    async fn reserved_prefixes_for_configmap_are_ignored_as_upstream() {
+        let m = FakeMapper::new(
+            BackendMode::EksConfigMap,
+            Ok(mapping("system:admin", &[])),
+            &[],
+        );
+        let mut reserved = HashMap::new();
+        reserved.insert(BackendMode::EksConfigMap, vec!["system:".to_string()]);
+        let chain = MapperChain::new(vec![m], reserved, None);
+        assert!(
+            chain
+                .reserved_prefixes(BackendMode::EksConfigMap)
+                .is_empty()
+        );
+        assert!(chain.map(&identity(ROLE, "1", "s")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn errors_are_collected_and_aggregated() {
+        let a = FakeMapper::new(BackendMode::DynamicFile, Err(MapError::ArnMismatch), &[]);
+        let b = FakeMapper::new(BackendMode::MountedFile, Err(MapError::NotMapped), &[]);
+        let c = FakeMapper::new(
+            BackendMode::EksConfigMap,
+            Err(MapError::Unavailable {
+                mode: BackendMode::EksConfigMap,
+                reason: "not synced".to_string(),
+            }),
+            &[],
+        );
+        let chain = MapperChain::new(vec![a.clone()], HashMap::new(), None);
+        let err = chain.map(&identity(ROLE, "1", "s")).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "mapper DynamicFile Map error: ARN does not match User ID"
+        );
+
+        let chain = MapperChain::new(vec![a.clone(), b.clone(), c.clone()], HashMap::new(), None);
+        let err = chain.map(&identity(ROLE, "1", "s")).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[mapper DynamicFile Map error: ARN does not match User ID, mapper EKSConfigMap Map error: EKSConfigMap backend is unavailable: not synced]"
+        );
+        // An error earlier in the chain does not stop a later mapping or account match.
+        let d = FakeMapper::new(BackendMode::MountedFile, Err(MapError::NotMapped), &["1"]);
+        let chain = MapperChain::new(vec![a, d], HashMap::new(), None);
+        assert!(chain.map(&identity(ROLE, "1", "s")).await.is_ok());
+        // Nothing but NotMapped: NotMapped.
+        let chain = MapperChain::new(vec![b], HashMap::new(), None);
+        let err = chain.map(&identity(ROLE, "1", "s")).await.unwrap_err();
+        assert_eq!(err, MapError::NotMapped);
+        assert_eq!(err.to_string(), "identity is not mapped");
+    }
+
+    #[tokio::test]
+    async fn empty_chain_is_not_mapped() {
+        let chain = MapperChain::new(Vec::new(), HashMap::new(), None);
+        assert_eq!(
+            chain.map(&identity(ROLE, "1", "s")).await,
+            Err(MapError::NotMapped)
+        );
+        assert_eq!(chain.current_modes(), "");
+    }
+
+    #[test]
+    fn chain_reports_modes() {
+        let a = FakeMapper::new(BackendMode::MountedFile, Err(MapError::NotMapped), &[]);
+        let b = FakeMapper::new(BackendMode::DynamicFile, Err(MapError::NotMapped), &[]);
+        let chain = MapperChain::new(vec![a, b], HashMap::new(), None);
+        assert_eq!(
+            chain.modes(),
+            vec![BackendMode::MountedFile, BackendMode::DynamicFile]
+        );
+        assert_eq!(chain.current_modes(), "MountedFile DynamicFile");
+        assert!(format!("{chain:?}").contains("MountedFile DynamicFile"));
+    }
+
+    // -- entries ----------------------------------------------------------------------
+
+    #[test]
+    fn role_mapping_keys_are_case_insensitive() {
+        for key in ["rolearn", "roleARN", "RoleArn", "rOlEaRn", "ROLEARN"] {
+            let v = serde_json::json!({ key: "arn:aws:iam::1:role/R", "UsErNaMe": "u", "GROUPS": ["g"], "UserID": "AROA1" });
+            let r: RoleMapping = serde_json::from_value(v).expect(key);
+            assert_eq!(r.rolearn.as_deref(), Some("arn:aws:iam::1:role/R"));
+            assert_eq!(r.username, "u");
+            assert_eq!(r.groups, vec!["g".to_string()]);
+            assert_eq!(r.userid.as_deref(), Some("AROA1"));
+        }
+        let v = serde_json::json!({ "userARN": "arn:aws:iam::1:user/U", "username": "u" });
+        let u: UserMapping = serde_json::from_value(v).expect("user");
+        assert_eq!(u.userarn, "arn:aws:iam::1:user/U");
+        assert!(u.groups.is_empty());
+        let v = serde_json::json!({ "SSO": { "PermissionSetName": "Admin", "accountid": "123456789012", "PARTITION": "aws-cn" }, "username": "u" });
+        let r: RoleMapping = serde_json::from_value(v).expect("sso");
+        assert_eq!(
+            r.sso,
+            Some(SsoArnMatcher {
+                permission_set_name: "Admin".to_string(),
+                account_id: "123456789012".to_string(),
+                partition: Some("aws-cn".to_string()),
+            })
+        );
+    }
+
+    #[test]
+    fn later_duplicate_keys_win_in_document_order() {
+        let r: RoleMapping =
+            serde_json::from_str(r#"{"rolearn":"a","RoleArn":"b","username":"x"}"#).expect("parse");
+        assert_eq!(r.rolearn.as_deref(), Some("b"));
+        let r: RoleMapping =
+            serde_json::from_str(r#"{"RoleArn":"b","rolearn":"a","username":"x"}"#).expect("parse");
+        assert_eq!(r.rolearn.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn wrong_types_are_errors_and_nulls_are_ignored() {
+        let err = serde_json::from_value::<RoleMapping>(
+            serde_json::json!({"rolearn": "a", "groups": "g"}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("cannot unmarshal string into field RoleMapping.groups of type []string"),
+            "{err}"
+        );
+        assert!(
+            serde_json::from_value::<RoleMapping>(
+                serde_json::json!({"rolearn": "a", "username": 5})
+            )
+            .is_err()
+        );
+        assert!(serde_json::from_value::<RoleMapping>(serde_json::json!(["a"])).is_err());
+        let r: RoleMapping =
+            serde_json::from_value(serde_json::json!({"rolearn": "a", "username": null, "groups": null, "sso": null, "other": 1}))
+                .expect("nulls");
+        assert_eq!(
+            r,
+            RoleMapping {
+                rolearn: Some("a".to_string()),
+                ..RoleMapping::default()
+            }
+        );
+        // An empty string means "not set".
+        let r: RoleMapping =
+            serde_json::from_value(serde_json::json!({"rolearn": "", "userid": ""}))
+                .expect("empty");
+        assert_eq!(r.rolearn, None);
+        assert_eq!(r.userid, None);
+    }
+
+    #[test]
+    fn serialisation_uses_upstreams_spellings() {
+        let r = RoleMapping {
+            rolearn: Some("arn:aws:iam::1:role/R".to_string()),
+            sso: None,
+            username: "u".to_string(),
+            groups: vec![],
+            userid: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).expect("json"),
+            r#"{"rolearn":"arn:aws:iam::1:role/R","username":"u","groups":[]}"#
+        );
+        let r = RoleMapping {
+            rolearn: None,
+            sso: Some(SsoArnMatcher {
+                permission_set_name: "P".to_string(),
+                account_id: "123456789012".to_string(),
+                partition: None,
+            }),
+            username: "u".to_string(),
+            groups: vec!["g".to_string()],
+            userid: Some("AROA".to_string()),
+        };
+        let json = serde_json::to_string(&r).expect("json");
+        assert_eq!(
+            json,
+            r#"{"sso":{"permissionSetName":"P","accountID":"123456789012"},"username":"u","groups":["g"],"userid":"AROA"}"#
+        );
+        assert_eq!(serde_json::from_str::<RoleMapping>(&json).expect("back"), r);
+        let u = UserMapping {
+            userarn: "arn:aws:iam::1:user/U".to_string(),
+            username: "u".to_string(),
+            groups: vec![],
+            userid: Some(String::new()),
+        };
+        assert_eq!(
+            serde_json::to_string(&u).expect("json"),
+            r#"{"userarn":"arn:aws:iam::1:user/U","username":"u","groups":[]}"#
+        );
+    }
+
+    #[test]
+    fn role_validation_messages() {
+        let sso = |ps: &str, acct: &str, part: Option<&str>| RoleMapping {
+            sso: Some(SsoArnMatcher {
+                permission_set_name: ps.to_string(),
+                account_id: acct.to_string(),
+                partition: part.map(str::to_string),
+            }),
+            ..RoleMapping::default()
+        };
+        let msg = |r: &RoleMapping| r.validate().map_err(|e| e.to_string());
+        assert_eq!(
+            msg(&RoleMapping::default()),
+            Err("One of rolearn or SSO must be supplied".to_string())
+        );
+        let mut both = sso("P", "123456789012", None);
+        both.rolearn = Some("arn:aws:iam::1:role/R".to_string());
+        assert_eq!(
+            msg(&both),
+            Err("Only one of rolearn or SSO can be supplied".to_string())
+        );
+        assert_eq!(
+            msg(&sso("P", "12345678901", None)),
+            Err("AccountID '12345678901' is not a valid AWS Account ID".to_string())
+        );
+        assert_eq!(
+            msg(&sso("P", "12345678901a", None)),
+            Err("AccountID '12345678901a' is not a valid AWS Account ID".to_string())
+        );
+        assert_eq!(
+            msg(&sso("", "123456789012", None)),
+            Err("PermissionSetName '' is not a valid AWS SSO PermissionSet Name".to_string())
+        );
+        assert_eq!(
+            msg(&sso(&"a".repeat(33), "123456789012", None)),
+            Err(format!(
+                "PermissionSetName '{}' is not a valid AWS SSO PermissionSet Name",
+                "a".repeat(33)
+            ))
+        );
+        assert!(msg(&sso("Bad/Name", "123456789012", None)).is_err());
+        assert!(msg(&sso("Bad Name", "123456789012", None)).is_err());
+        assert_eq!(msg(&sso(&"a".repeat(32), "123456789012", None)), Ok(()));
+        assert_eq!(msg(&sso("Az09_+=,.@-", "123456789012", None)), Ok(()));
+        assert_eq!(
+            msg(&sso("P", "123456789012", Some("aws-mars"))),
+            Err("Partition 'aws-mars' is not a valid AWS partition".to_string())
+        );
+        for p in SSO_PARTITIONS {
+            assert_eq!(msg(&sso("P", "123456789012", Some(p))), Ok(()), "{p}");
+        }
+        assert_eq!(msg(&sso("P", "123456789012", Some(""))), Ok(()));
+        assert_eq!(
+            msg(&RoleMapping {
+                rolearn: Some("x".to_string()),
+                ..RoleMapping::default()
+            }),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn user_validation_message() {
+        assert_eq!(
+            UserMapping::default().validate().map_err(|e| e.to_string()),
+            Err("Value for userarn must be supplied".to_string())
+        );
+    }
+
+    #[test]
+    fn keys_are_lowercased_and_sso_uses_the_given_partition() {
+        let r = RoleMapping {
+            rolearn: Some("arn:aws:iam::1:role/MyRole".to_string()),
+            ..RoleMapping::default()
+        };
+        assert_eq!(r.key(), "arn:aws:iam::1:role/myrole");
+        let mut r = RoleMapping {
+            sso: Some(SsoArnMatcher {
+                permission_set_name: "ViewOnlyAccess".to_string(),
+                account_id: "012345678912".to_string(),
+                partition: None,
+            }),
+            ..RoleMapping::default()
+        };
+        assert_eq!(
+            r.key(),
+            "arn:aws:iam::012345678912:role/awsreservedsso_viewonlyaccess_*"
+        );
+        if let Some(sso) = r.sso.as_mut() {
+            sso.partition = Some("aws-cn".to_string());
+        }
+        // Upstream produced "arn::iam::…" here (a bug); the partition is used instead.
+        assert_eq!(
+            r.key(),
+            "arn:aws-cn:iam::012345678912:role/awsreservedsso_viewonlyaccess_*"
+        );
+        assert_eq!(RoleMapping::default().key(), "");
+        let u = UserMapping {
+            userarn: "arn:aws:iam::1:user/Bob".to_string(),
+            ..UserMapping::default()
+        };
+        assert_eq!(u.key(), "arn:aws:iam::1:user/bob");
+    }
+
+    // -- backend modes ------------------------------------------------------------------
+
+    #[test]
+    fn backend_mode_names_round_trip() {
+        for mode in BackendMode::ALL {
+            assert_eq!(mode.as_str().parse::<BackendMode>(), Ok(mode));
+            assert_eq!(mode.to_string(), mode.as_str());
+            assert_eq!(BackendMode::from_name(mode.as_str()), Some((mode, false)));
+        }
+        assert_eq!(
+            BackendMode::from_name("File"),
+            Some((BackendMode::MountedFile, true))
+        );
+        assert_eq!(
+            BackendMode::from_name("ConfigMap"),
+            Some((BackendMode::EksConfigMap, true))
+        );
+        assert_eq!("File".parse::<BackendMode>(), Ok(BackendMode::MountedFile));
+        assert_eq!(BackendMode::from_name("mountedfile"), None);
+        assert_eq!(
+            "crd".parse::<BackendMode>().map_err(|e| e.to_string()),
+            Err("backend-mode \"crd\" is not a valid mode".to_string())
+        );
+    }
+
+    #[test]
+    fn validate_backend_modes_like_upstream() {
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            validate_backend_modes(&s(&["MountedFile", "EKSConfigMap", "CRD", "DynamicFile"])),
+            Ok(BackendMode::ALL.to_vec())
+        );
+        assert_eq!(
+            validate_backend_modes(&s(&["File", "ConfigMap"])),
+            Ok(vec![BackendMode::MountedFile, BackendMode::EksConfigMap])
+        );
+        assert_eq!(
+            validate_backend_modes(&[]),
+            Err("at least one backend-mode must be specified".to_string())
+        );
+        assert_eq!(
+            validate_backend_modes(&s(&["Nope"])),
+            Err("backend-mode \"Nope\" is not a valid mode".to_string())
+        );
+        assert_eq!(
+            validate_backend_modes(&s(&["MountedFile", "MountedFile"])),
+            Err("backend-mode [\"MountedFile\" \"MountedFile\"] has duplicates".to_string())
+        );
+        assert_eq!(
+            validate_backend_modes(&s(&["File", "MountedFile"])),
+            Err("backend-mode [\"File\" \"MountedFile\"] has duplicates".to_string())
+        );
+        assert_eq!(
+            validate_backend_modes(&s(&["Nope", "x", "CRD", "CRD"])),
+            Err("[backend-mode \"Nope\" is not a valid mode, backend-mode \"x\" is not a valid mode, backend-mode [\"Nope\" \"x\" \"CRD\" \"CRD\"] has duplicates]".to_string())
+        );
+        assert_eq!(
+            validate_backend_modes(&s(&[""])),
+            Err("backend-mode \"\" is not a valid mode".to_string())
+        );
+    }
+
+    #[test]
+    fn every_error_message() {
+        let cases: Vec<(MapError, &str)> = vec![
+            (MapError::NotMapped, "identity is not mapped"),
+            (MapError::ArnMismatch, "ARN does not match User ID"),
+            (
+                MapError::Unavailable {
+                    mode: BackendMode::Crd,
+                    reason: "r".to_string(),
+                },
+                "CRD backend is unavailable: r",
+            ),
+            (
+                MapError::Backend {
+                    mapper: "CRD",
+                    source: Box::new(MapError::ArnMismatch),
+                },
+                "mapper CRD Map error: ARN does not match User ID",
+            ),
+            (
+                MapError::Render {
+                    mapper: "MountedFile",
+                    target: RenderTarget::Group,
+                    template: "a\"b".to_string(),
+                    source: TemplateError::Ec2Lookup("boom".to_string()),
+                },
+                "mapper MountedFile renderTemplates error: error rendering group template \"a\\\"b\": boom",
+            ),
+            (
+                MapError::ReservedPrefix {
+                    mapper: "MountedFile",
+                    username: "eks:x".to_string(),
+                    prefixes: vec!["eks:".to_string()],
+                },
+                "invalid username 'eks:x' for mapper MountedFile: username must not begin with with the following prefixes: [eks:]",
+            ),
+            (
+                MapError::Aggregate(vec![MapError::NotMapped, MapError::NotMapped]),
+                "identity is not mapped",
+            ),
+            (MapError::Aggregate(vec![]), ""),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.to_string(), want);
+        }
+        let e = MapError::Backend {
+            mapper: "CRD",
+            source: Box::new(MapError::ArnMismatch),
+        };
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
+    fn go_quote_escapes() {
+        assert_eq!(go_quote("a\"b\\c\nd\u{1}é"), "\"a\\\"b\\\\c\\nd\\x01é\"");
+    }
+
+    #[test]
+    fn node_from_yaml_keeps_order_and_stringifies_keys() {
+        let n: Node = serde_saphyr::from_str("b: 1\na: [x, ~]\n12: true\n").expect("yaml");
+        assert_eq!(
+            n,
+            Node::Map(vec![
+                ("b".to_string(), Node::Number("1".to_string())),
+                (
+                    "a".to_string(),
+                    Node::Seq(vec![Node::Str("x".to_string()), Node::Null])
+                ),
+                ("12".to_string(), Node::Bool(true)),
+            ])
+        );
+    }
 }

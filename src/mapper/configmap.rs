@@ -1,0 +1,1129 @@
+//! The `EKSConfigMap` backend's data: parsing and encoding the `data` of the
+//! `kube-system/aws-auth` ConfigMap, and the mapper that serves lookups from it.
+//!
+//! Mirrors upstream's `pkg/mapper/configmap` (`ParseMap`, `EncodeMap`, `MapStore`,
+//! `ConfigMapMapper`). The Kubernetes watch lives elsewhere: it calls [`parse_map`] on
+//! each `Added`/`Modified` event and [`ConfigMapMapper::update`] with the result, and
+//! [`ConfigMapMapper::clear`] on `Deleted`. Parsing is pure so it is tested on upstream's
+//! fixtures without a cluster.
+//!
+//! Upstream's quirks that are kept:
+//!
+//! * the data keys `mapRoles`, `mapUsers` and `mapAccounts` are case-**sensitive**, but
+//!   the keys inside each entry are not (`rolearn`, `roleARN`, `RoLeArN`);
+//! * an entry that fails validation is dropped and the others are kept (with a warning);
+//! * `mapAccounts` entries may be unquoted numbers and keep their exact text;
+//! * role ARNs are **not** canonicalised (unlike MountedFile), so an assumed-role ARN in
+//!   `aws-auth` never matches;
+//! * stray indentation in a `groups` list folds two items into one group, e.g.
+//!   `"system:bootstrappers - system:nodes"` (plain YAML scalar folding).
+//!
+//! Differences: an entry whose fields have the wrong YAML type (say `groups: x`) is
+//! dropped with a warning; upstream's `encoding/json` leaves that field empty and keeps
+//! the entry. A value holding several YAML documents is rejected as a whole.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use super::{
+    BackendMode, IdentityMapping, MapError, Mapper, MappingIndex, Node, RoleMapping, UserMapping,
+};
+use crate::token::identity::Identity;
+
+/// The ConfigMap data key holding role mappings.
+pub const MAP_ROLES: &str = "mapRoles";
+/// The ConfigMap data key holding user mappings.
+pub const MAP_USERS: &str = "mapUsers";
+/// The ConfigMap data key holding auto-mapped account IDs.
+pub const MAP_ACCOUNTS: &str = "mapAccounts";
+
+/// What [`parse_map`] made of an `aws-auth` ConfigMap: the valid entries, in order, and
+/// one warning per problem (bad YAML, wrong types, failed validation).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParsedConfigMap {
+    /// Valid role mappings, in document order.
+    pub roles: Vec<RoleMapping>,
+    /// Valid user mappings, in document order.
+    pub users: Vec<UserMapping>,
+    /// Auto-mapped account IDs, in document order.
+    pub accounts: Vec<String>,
+    /// Problems found; each names the data key and, for entries, the position.
+    pub warnings: Vec<String>,
+}
+
+/// Upstream's `isSkippable`: values that mean "nothing here".
+fn is_skippable(value: &str) -> bool {
+    matches!(value.trim(), "" | "``" | "\"\"" | "''")
+}
+
+fn yaml_options() -> serde_saphyr::Options {
+    // Upstream's YAML-to-JSON step (yaml.v2, non-strict) lets a repeated key win.
+    serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+    }
+}
+
+fn parse_yaml_list(key: &str, value: &str, warnings: &mut Vec<String>) -> Vec<Node> {
+    match serde_saphyr::from_str_with_options::<Node>(value, yaml_options()) {
+        Ok(Node::Seq(items)) => items,
+        Ok(Node::Null) => Vec::new(),
+        Ok(other) => {
+            warnings.push(format!(
+                "{key}: cannot unmarshal {} into a list of mappings",
+                other.kind()
+            ));
+            Vec::new()
+        }
+        Err(e) => {
+            warnings.push(format!("{key}: invalid YAML: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+fn parse_accounts(value: &str, warnings: &mut Vec<String>) -> Vec<String> {
+    // yaml.v2 decodes any scalar into a Go string as its source text, so unquoted
+    // `- 012345678912` keeps its leading zero. serde-saphyr does the same for `String`
+    // targets; nulls (`- ~`) become empty strings in Go and are dropped here.
+    if let Ok(items) =
+        serde_saphyr::from_str_with_options::<Option<Vec<Option<String>>>>(value, yaml_options())
+    {
+        return items.unwrap_or_default().into_iter().flatten().collect();
+    }
+    // Something in the list is not a scalar (or the YAML is broken): keep what can be kept.
+    let mut accounts = Vec::new();
+    for (i, item) in parse_yaml_list(MAP_ACCOUNTS, value, warnings)
+        .into_iter()
+        .enumerate()
+    {
+        match item {
+            Node::Str(s) | Node::Number(s) => accounts.push(s),
+            Node::Bool(b) => accounts.push(b.to_string()),
+            Node::Null => {}
+            other => warnings.push(format!(
+                "{MAP_ACCOUNTS}[{i}]: cannot unmarshal {} into string",
+                other.kind()
+            )),
+        }
+    }
+    accounts
+}
+
+/// Parses the `data` of the `aws-auth` ConfigMap (upstream's `ParseMap`).
+///
+/// Never fails: problems become [`ParsedConfigMap::warnings`] and the good entries are
+/// kept, like upstream's "Only saving data that was good". A ConfigMap whose `mapRoles`
+/// is a YAML list rather than a `|` string (the "missing bar" mistake) cannot reach this
+/// function: the API server refuses to create it, since ConfigMap data values are strings.
+pub fn parse_map(data: &BTreeMap<String, String>) -> ParsedConfigMap {
+    let mut out = ParsedConfigMap::default();
+
+    if let Some(value) = data.get(MAP_USERS).filter(|v| !is_skippable(v)) {
+        for (i, node) in parse_yaml_list(MAP_USERS, value, &mut out.warnings)
+            .iter()
+            .enumerate()
+        {
+            match UserMapping::from_node(node) {
+                Ok(user) => match user.validate() {
+                    Ok(()) => out.users.push(user),
+                    Err(e) => out.warnings.push(format!("{MAP_USERS}[{i}]: {e}")),
+                },
+                Err(e) => out.warnings.push(format!("{MAP_USERS}[{i}]: {e}")),
+            }
+        }
+    }
+
+    if let Some(value) = data.get(MAP_ROLES).filter(|v| !is_skippable(v)) {
+        for (i, node) in parse_yaml_list(MAP_ROLES, value, &mut out.warnings)
+            .iter()
+            .enumerate()
+        {
+            match RoleMapping::from_node(node) {
+                Ok(role) => match role.validate() {
+                    Ok(()) => out.roles.push(role),
+                    Err(e) => out.warnings.push(format!("{MAP_ROLES}[{i}]: {e}")),
+                },
+                Err(e) => out.warnings.push(format!("{MAP_ROLES}[{i}]: {e}")),
+            }
+        }
+    }
+
+    if let Some(value) = data.get(MAP_ACCOUNTS).filter(|v| !is_skippable(v)) {
+        out.accounts = parse_accounts(value, &mut out.warnings);
+    }
+
+    out
+}
+
+/// Encodes mappings as `aws-auth` data (upstream's `EncodeMap`, used by `add`), in the
+/// layout Go's yaml.v2 produces: block lists, `groups` items at the key's indentation,
+/// `sso` nested by two spaces, and strings quoted only when plain YAML would misread them.
+/// Empty lists leave their key out. `parse_map(&encode_map(..))` gives back the input.
+///
+/// Two presentation differences from yaml.v2, neither affecting the parsed values:
+/// multi-line strings are written double-quoted rather than as `|-` blocks, and long
+/// plain strings are not wrapped at 80 columns.
+pub fn encode_map(
+    roles: &[RoleMapping],
+    users: &[UserMapping],
+    accounts: &[String],
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if !users.is_empty() {
+        let mut s = String::new();
+        for user in users {
+            s.push_str("- userarn: ");
+            s.push_str(&yaml_scalar(&user.userarn));
+            s.push('\n');
+            push_common(&mut s, &user.username, &user.groups, user.userid.as_deref());
+        }
+        out.insert(MAP_USERS.to_string(), s);
+    }
+    if !roles.is_empty() {
+        let mut s = String::new();
+        for role in roles {
+            let mut lead = "- ";
+            if let Some(arn) = role.rolearn.as_deref().filter(|a| !a.is_empty()) {
+                s.push_str(lead);
+                s.push_str("rolearn: ");
+                s.push_str(&yaml_scalar(arn));
+                s.push('\n');
+                lead = "  ";
+            }
+            if let Some(sso) = &role.sso {
+                s.push_str(lead);
+                s.push_str("sso:\n    permissionSetName: ");
+                s.push_str(&yaml_scalar(&sso.permission_set_name));
+                s.push_str("\n    accountID: ");
+                s.push_str(&yaml_scalar(&sso.account_id));
+                s.push('\n');
+                if let Some(p) = sso.partition.as_deref().filter(|p| !p.is_empty()) {
+                    s.push_str("    partition: ");
+                    s.push_str(&yaml_scalar(p));
+                    s.push('\n');
+                }
+                lead = "  ";
+            }
+            s.push_str(lead);
+            s.push_str("username: ");
+            s.push_str(&yaml_scalar(&role.username));
+            s.push('\n');
+            push_groups_and_userid(&mut s, &role.groups, role.userid.as_deref());
+        }
+        out.insert(MAP_ROLES.to_string(), s);
+    }
+    if !accounts.is_empty() {
+        let mut s = String::new();
+        for account in accounts {
+            s.push_str("- ");
+            s.push_str(&yaml_scalar(account));
+            s.push('\n');
+        }
+        out.insert(MAP_ACCOUNTS.to_string(), s);
+    }
+    out
+}
+
+fn push_common(s: &mut String, username: &str, groups: &[String], userid: Option<&str>) {
+    s.push_str("  username: ");
+    s.push_str(&yaml_scalar(username));
+    s.push('\n');
+    push_groups_and_userid(s, groups, userid);
+}
+
+fn push_groups_and_userid(s: &mut String, groups: &[String], userid: Option<&str>) {
+    if groups.is_empty() {
+        s.push_str("  groups: []\n");
+    } else {
+        s.push_str("  groups:\n");
+        for g in groups {
+            s.push_str("  - ");
+            s.push_str(&yaml_scalar(g));
+            s.push('\n');
+        }
+    }
+    if let Some(id) = userid.filter(|id| !id.is_empty()) {
+        s.push_str("  userid: ");
+        s.push_str(&yaml_scalar(id));
+        s.push('\n');
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// yaml.v2's choice of scalar style, for block context (not a key, not in a flow)
+// ---------------------------------------------------------------------------------------
+
+/// Renders a string value the way yaml.v2 would: plain when that reads back as the same
+/// string, else single-quoted, else double-quoted.
+fn yaml_scalar(s: &str) -> String {
+    if s.contains('\n') || resolves_to_non_string(s) || is_base60_float(s) {
+        return double_quoted(s);
+    }
+    let (plain_ok, single_ok) = analyze(s);
+    if plain_ok {
+        s.to_string()
+    } else if single_ok {
+        format!("'{}'", s.replace('\'', "''"))
+    } else {
+        double_quoted(s)
+    }
+}
+
+/// yaml.v2's `is_printable` (with unicode output enabled).
+fn is_printable(c: char) -> bool {
+    matches!(c as u32, 0x0A | 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD) && c != '\u{FEFF}'
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// Port of yaml.v2's `yaml_emitter_analyze_scalar`: (block plain allowed, single allowed).
+fn analyze(s: &str) -> (bool, bool) {
+    if s.is_empty() {
+        return (true, true);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    let mut block_indicators = s.starts_with("---") || s.starts_with("...");
+    let (mut leading_space, mut leading_break) = (false, false);
+    let (mut trailing_space, mut trailing_break) = (false, false);
+    let (mut break_space, mut space_break) = (false, false);
+    let (mut special, mut line_breaks) = (false, false);
+    let (mut previous_space, mut previous_break) = (false, false);
+    let mut preceded_by_whitespace = true;
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_by_whitespace = chars.get(i + 1).is_none_or(|&next| is_blank(next));
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_indicators = true,
+                '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' if followed_by_whitespace => block_indicators = true,
+                '#' if preceded_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        }
+        if !is_printable(c) {
+            special = true;
+        }
+        if c == ' ' {
+            leading_space |= i == 0;
+            trailing_space |= i + 1 == n;
+            break_space |= previous_break;
+            previous_space = true;
+            previous_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            leading_break |= i == 0;
+            trailing_break |= i + 1 == n;
+            space_break |= previous_space;
+            previous_space = false;
+            previous_break = true;
+        } else {
+            previous_space = false;
+            previous_break = false;
+        }
+        preceded_by_whitespace = is_blank(c) || is_break(c);
+    }
+    let plain = !(leading_space
+        || leading_break
+        || trailing_space
+        || trailing_break
+        || break_space
+        || space_break
+        || special
+        || line_breaks
+        || block_indicators);
+    let single = !(break_space || space_break || special);
+    (plain, single)
+}
+
+/// Would yaml.v2 read this plain scalar as something other than a string (null, bool,
+/// int, float, timestamp)? Errs on the side of "yes": quoting too much is harmless.
+fn resolves_to_non_string(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+        "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+        ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
+        "-.Inf", "-.INF",
+    ];
+    if WORDS.contains(&s) {
+        return true;
+    }
+    match s.chars().next() {
+        Some('.') => is_yaml_float(s),
+        Some('0'..='9' | '+' | '-') => {
+            let plain = s.replace('_', "");
+            looks_like_timestamp(s) || is_go_int(&plain) || is_yaml_float(&plain)
+        }
+        _ => false,
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` / `ParseUint` syntax (range not checked: a decimal
+/// too big for them is still a float to yaml.v2, and other radixes are rare here).
+fn is_go_int(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (digits, radix) = if let Some(d) = body.strip_prefix("0x").or(body.strip_prefix("0X")) {
+        (d, 16)
+    } else if let Some(d) = body.strip_prefix("0o").or(body.strip_prefix("0O")) {
+        (d, 8)
+    } else if let Some(d) = body.strip_prefix("0b").or(body.strip_prefix("0B")) {
+        (d, 2)
+    } else if let Some(d) = body.strip_prefix('0').filter(|d| !d.is_empty()) {
+        (d, 8)
+    } else {
+        (body, 10)
+    };
+    !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix))
+}
+
+/// yaml.v2's float syntax `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (s, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()),
+        Some((int, frac)) => {
+            !int.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// yaml.v2's quick timestamp check (four digits and a dash) plus a loose look at the rest.
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 5
+        && b.iter().take(4).all(u8::is_ascii_digit)
+        && b.get(4) == Some(&b'-')
+        && s.bytes().all(|c| {
+            c.is_ascii_digit()
+                || matches!(
+                    c,
+                    b'-' | b':' | b'.' | b'T' | b't' | b'Z' | b'z' | b' ' | b'+'
+                )
+        })
+}
+
+/// yaml.v2's `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
+fn is_base60_float(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (main, frac) = match s.split_once('.') {
+        Some((m, f)) => (m, Some(f)),
+        None => (s, None),
+    };
+    if frac.is_some_and(|f| !f.bytes().all(|b| b.is_ascii_digit() || b == b'_')) {
+        return false;
+    }
+    let mut parts = main.split(':');
+    let head_ok = parts.next().is_some_and(|h| {
+        h.bytes().next().is_some_and(|b| b.is_ascii_digit())
+            && h.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    });
+    let rest: Vec<&str> = parts.collect();
+    head_ok
+        && !rest.is_empty()
+        && rest.iter().all(|p| {
+            let b = p.as_bytes();
+            match b {
+                [d] => d.is_ascii_digit(),
+                [t, d] => (b'0'..=b'5').contains(t) && d.is_ascii_digit(),
+                _ => false,
+            }
+        })
+}
+
+/// yaml.v2's double-quoted style escapes.
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{85}' => out.push_str("\\N"),
+            '\u{a0}' => out.push_str("\\_"),
+            '\u{2028}' => out.push_str("\\L"),
+            '\u{2029}' => out.push_str("\\P"),
+            c if !is_printable(c) => {
+                let v = c as u32;
+                if v <= 0xFF {
+                    out.push_str(&format!("\\x{v:02X}"));
+                } else if v <= 0xFFFF {
+                    out.push_str(&format!("\\u{v:04X}"));
+                } else {
+                    out.push_str(&format!("\\U{v:08X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// The mapper
+// ---------------------------------------------------------------------------------------
+
+/// The EKSConfigMap mapper: serves lookups from the last parsed `aws-auth` data, which a
+/// watcher replaces atomically with [`update`](Self::update) / [`clear`](Self::clear).
+#[derive(Debug)]
+pub struct ConfigMapMapper {
+    data: RwLock<Arc<MappingIndex>>,
+    sso_role_match: bool,
+}
+
+fn build_index(parsed: ParsedConfigMap) -> MappingIndex {
+    let mut index = MappingIndex::default();
+    for (i, user) in parsed.users.into_iter().enumerate() {
+        if let Err(e) = user.validate() {
+            tracing::warn!("{MAP_USERS}[{i}]: {e}; entry ignored");
+            continue;
+        }
+        index.insert_user(user.key(), i, user);
+    }
+    for (i, role) in parsed.roles.into_iter().enumerate() {
+        if let Err(e) = role.validate() {
+            tracing::warn!("{MAP_ROLES}[{i}]: {e}; entry ignored");
+            continue;
+        }
+        // Not canonicalised, as upstream: the key is the lowercased ARN as written.
+        let key = role.key();
+        if role.sso.is_some() {
+            index.insert_sso(key, i, role);
+        } else {
+            index.insert_role(key, i, role);
+        }
+    }
+    index.accounts.extend(parsed.accounts);
+    index
+}
+
+impl ConfigMapMapper {
+    /// An empty mapper (nothing mapped until the first [`update`](Self::update)).
+    /// `sso_role_match` is the `SSORoleMatch` feature gate.
+    pub fn new(sso_role_match: bool) -> Self {
+        ConfigMapMapper {
+            data: RwLock::new(Arc::new(MappingIndex::default())),
+            sso_role_match,
+        }
+    }
+
+    /// A mapper serving `parsed`.
+    pub fn from_parsed(parsed: ParsedConfigMap, sso_role_match: bool) -> Self {
+        ConfigMapMapper {
+            data: RwLock::new(Arc::new(build_index(parsed))),
+            sso_role_match,
+        }
+    }
+
+    /// Replaces all mappings with `parsed` (a ConfigMap `Added`/`Modified` event).
+    /// Lookups in flight keep the data they started with.
+    pub fn update(&self, parsed: ParsedConfigMap) {
+        self.swap(build_index(parsed));
+    }
+
+    /// Removes all mappings (the ConfigMap was deleted).
+    pub fn clear(&self) {
+        self.swap(MappingIndex::default());
+    }
+
+    fn swap(&self, index: MappingIndex) {
+        let new = Arc::new(index);
+        match self.data.write() {
+            Ok(mut guard) => *guard = new,
+            Err(poisoned) => *poisoned.into_inner() = new,
+        }
+    }
+
+    fn snapshot(&self) -> Arc<MappingIndex> {
+        match self.data.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+}
+
+impl Mapper for ConfigMapMapper {
+    fn mode(&self) -> BackendMode {
+        BackendMode::EksConfigMap
+    }
+
+    /// Exact role, then SSO patterns (with the gate on), then users, matched on the
+    /// lowercased canonical ARN.
+    fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError> {
+        let arn = identity.canonical_arn.to_lowercase();
+        self.snapshot()
+            .lookup(&arn, self.sso_role_match)
+            .ok_or(MapError::NotMapped)
+    }
+
+    fn is_account_allowed(&self, account_id: &str) -> bool {
+        self.snapshot().accounts.contains(account_id)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::mapper::SsoArnMatcher;
+
+    const NODE_ROLE: &str =
+        "arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6";
+    const ADMIN_USER: &str = "arn:aws:iam::555555555555:user/admin";
+
+    fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn identity(canonical: &str, account: &str) -> Identity {
+        Identity {
+            arn: canonical.to_string(),
+            canonical_arn: canonical.to_string(),
+            account_id: account.to_string(),
+            user_id: "AROAEXAMPLE".to_string(),
+            session_name: "s".to_string(),
+            access_key_id: "ASIAEXAMPLE".to_string(),
+            sts_endpoint: "sts.amazonaws.com".to_string(),
+        }
+    }
+
+    fn valid_roles() -> Vec<RoleMapping> {
+        vec![RoleMapping {
+            rolearn: Some(NODE_ROLE.to_string()),
+            username: "system:node:{{EC2PrivateDNSName}}".to_string(),
+            groups: vec![
+                "system:bootstrappers".to_string(),
+                "system:nodes".to_string(),
+            ],
+            ..RoleMapping::default()
+        }]
+    }
+
+    fn valid_users() -> Vec<UserMapping> {
+        vec![UserMapping {
+            userarn: ADMIN_USER.to_string(),
+            username: "admin".to_string(),
+            groups: vec!["system:masters".to_string()],
+            userid: None,
+        }]
+    }
+
+    // The `data` values of upstream's pkg/mapper/configmap/yaml/aws-auth*.yaml fixtures.
+
+    const ROLES_YAML: &str =
+        "- rolearn: arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6
+  username: system:node:{{EC2PrivateDNSName}}
+  groups:
+    - system:bootstrappers
+    - system:nodes
+";
+    const USERS_YAML: &str = "- userarn: arn:aws:iam::555555555555:user/admin
+  username: admin
+  groups:
+    - system:masters
+";
+    const ACCOUNTS_YAML: &str = "- 555555555555\n";
+
+    #[test]
+    fn aws_auth_fixture() {
+        let parsed = parse_map(&data(&[
+            ("mapRoles", ROLES_YAML),
+            ("mapUsers", USERS_YAML),
+            ("mapAccounts", ACCOUNTS_YAML),
+        ]));
+        assert_eq!(
+            parsed,
+            ParsedConfigMap {
+                roles: valid_roles(),
+                users: valid_users(),
+                accounts: vec!["555555555555".to_string()],
+                warnings: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn crazy_case_entry_keys_fixture() {
+        let roles = "- rOlEaRn: arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6
+  UsErNaMe: system:node:{{EC2PrivateDNSName}}
+  gRoUpS:
+    - system:bootstrappers
+    - system:nodes
+";
+        let users = "- uSeRaRn: arn:aws:iam::555555555555:user/admin
+  UsErNaMe: admin
+  gRoUpS:
+    - system:masters
+";
+        let parsed = parse_map(&data(&[
+            ("mapRoles", roles),
+            ("mapUsers", users),
+            ("mapAccounts", ACCOUNTS_YAML),
+        ]));
+        assert_eq!(parsed.roles, valid_roles());
+        assert_eq!(parsed.users, valid_users());
+        assert_eq!(parsed.accounts, vec!["555555555555".to_string()]);
+        assert!(parsed.warnings.is_empty());
+    }
+
+    #[test]
+    fn open_source_case_entry_keys_fixture() {
+        let roles = ROLES_YAML.replace("rolearn", "roleARN");
+        let users = USERS_YAML.replace("userarn", "userARN");
+        let parsed = parse_map(&data(&[
+            ("mapRoles", &roles),
+            ("mapUsers", &users),
+            ("mapAccounts", ACCOUNTS_YAML),
+        ]));
+        assert_eq!(parsed.roles, valid_roles());
+        assert_eq!(parsed.users, valid_users());
+    }
+
+    #[test]
+    fn top_level_keys_are_case_sensitive() {
+        for (r, u, a) in [
+            ("maproles", "mapusers", "mapaccounts"),
+            ("MaPrOlEs", "MaPuSeRs", "MaPaCcOuNtS"),
+        ] {
+            let parsed = parse_map(&data(&[
+                (r, ROLES_YAML),
+                (u, USERS_YAML),
+                (a, ACCOUNTS_YAML),
+            ]));
+            assert_eq!(parsed, ParsedConfigMap::default(), "{r}");
+        }
+    }
+
+    #[test]
+    fn stray_indentation_folds_two_groups_into_one() {
+        // aws-auth-space-out-of-place.yaml: one extra space before "- system:nodes".
+        let roles = "- rolearn: arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6
+  username: system:node:{{EC2PrivateDNSName}}
+  groups:
+    - system:bootstrappers
+     - system:nodes
+";
+        let parsed = parse_map(&data(&[("mapRoles", roles), ("mapUsers", USERS_YAML)]));
+        assert_eq!(
+            parsed.roles.first().map(|r| r.groups.clone()),
+            Some(vec!["system:bootstrappers - system:nodes".to_string()])
+        );
+        assert_eq!(parsed.users, valid_users());
+    }
+
+    #[test]
+    fn quoted_and_unquoted_accounts_keep_their_text() {
+        let parsed = parse_map(&data(&[(
+            "mapAccounts",
+            "- 555555555555\n- \"012345678912\"\n- 012345678912\n- '111122223333'\n",
+        )]));
+        assert_eq!(
+            parsed.accounts,
+            vec![
+                "555555555555",
+                "012345678912",
+                "012345678912",
+                "111122223333"
+            ]
+        );
+        assert!(parsed.warnings.is_empty());
+        // Flow style and nulls.
+        let parsed = parse_map(&data(&[("mapAccounts", "[123456789012, ~, \"2\"]")]));
+        assert_eq!(parsed.accounts, vec!["123456789012", "2"]);
+    }
+
+    #[test]
+    fn account_lists_with_non_scalars_keep_the_scalars() {
+        let parsed = parse_map(&data(&[(
+            "mapAccounts",
+            "- 123456789012\n- [1]\n- \"2\"\n",
+        )]));
+        assert_eq!(parsed.accounts, vec!["123456789012", "2"]);
+        assert_eq!(
+            parsed.warnings,
+            vec!["mapAccounts[1]: cannot unmarshal array into string"]
+        );
+    }
+
+    #[test]
+    fn skippable_values_are_ignored() {
+        for v in ["", "   ", "``", "\"\"", "''", " \n\"\" \n"] {
+            let parsed = parse_map(&data(&[
+                ("mapRoles", v),
+                ("mapUsers", v),
+                ("mapAccounts", v),
+            ]));
+            assert_eq!(parsed, ParsedConfigMap::default(), "{v:?}");
+        }
+        // A comment-only value is YAML null: nothing, and no warning.
+        let parsed = parse_map(&data(&[("mapRoles", "# nothing yet\n")]));
+        assert_eq!(parsed, ParsedConfigMap::default());
+    }
+
+    #[test]
+    fn invalid_entries_are_dropped_and_the_rest_kept() {
+        let roles = "- username: no-arn
+- rolearn: arn:aws:iam::1:role/ok
+  username: ok
+- rolearn: arn:aws:iam::1:role/both
+  sso:
+    permissionSetName: P
+    accountID: \"123456789012\"
+  username: both
+- sso:
+    permissionSetName: P
+    accountID: 123456789012
+  username: unquoted-account
+- rolearn: arn:aws:iam::1:role/badgroups
+  groups: system:masters
+- just a string
+";
+        let users = "- username: nobody\n- userarn: arn:aws:iam::1:user/u\n  username: u\n";
+        let parsed = parse_map(&data(&[("mapRoles", roles), ("mapUsers", users)]));
+        assert_eq!(parsed.roles.len(), 1);
+        assert_eq!(
+            parsed.roles.first().map(|r| r.username.as_str()),
+            Some("ok")
+        );
+        assert_eq!(parsed.users.len(), 1);
+        assert_eq!(
+            parsed.warnings,
+            vec![
+                "mapUsers[0]: Value for userarn must be supplied",
+                "mapRoles[0]: One of rolearn or SSO must be supplied",
+                "mapRoles[2]: Only one of rolearn or SSO can be supplied",
+                "mapRoles[3]: cannot unmarshal number into field SSOARNMatcher.accountID of type string",
+                "mapRoles[4]: cannot unmarshal string into field RoleMapping.groups of type []string",
+                "mapRoles[5]: cannot unmarshal string into RoleMapping",
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_yaml_is_a_warning_and_other_keys_still_load() {
+        let parsed = parse_map(&data(&[
+            ("mapRoles", "- rolearn: [unclosed\n"),
+            ("mapUsers", USERS_YAML),
+            ("mapAccounts", "a: b\n"),
+        ]));
+        assert!(parsed.roles.is_empty());
+        assert_eq!(parsed.users, valid_users());
+        assert!(parsed.accounts.is_empty());
+        assert_eq!(parsed.warnings.len(), 2, "{:?}", parsed.warnings);
+        assert!(
+            parsed
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("mapRoles: invalid YAML"))
+        );
+        assert!(
+            parsed
+                .warnings
+                .iter()
+                .any(|w| w.starts_with("mapAccounts: "))
+        );
+        let parsed = parse_map(&data(&[("mapRoles", "rolearn: x\n")]));
+        assert_eq!(
+            parsed.warnings,
+            vec!["mapRoles: cannot unmarshal object into a list of mappings"]
+        );
+    }
+
+    #[test]
+    fn deeply_nested_input_is_refused_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let parsed = parse_map(&data(&[("mapRoles", &deep), ("mapAccounts", &deep)]));
+        assert!(parsed.roles.is_empty() && parsed.accounts.is_empty());
+        assert!(!parsed.warnings.is_empty());
+    }
+
+    #[test]
+    fn repeated_keys_last_one_wins() {
+        let roles = "- rolearn: arn:aws:iam::1:role/a\n  rolearn: arn:aws:iam::1:role/b\n  RoleArn: arn:aws:iam::1:role/c\n  username: u\n";
+        let parsed = parse_map(&data(&[("mapRoles", roles)]));
+        assert_eq!(
+            parsed.roles.first().and_then(|r| r.rolearn.clone()),
+            Some("arn:aws:iam::1:role/c".to_string())
+        );
+    }
+
+    /// Upstream's TestParseMap: exact EncodeMap text, including an `sso:` entry.
+    #[test]
+    fn parse_map_encode_map_round_trip_upstream_text() {
+        let m1 = data(&[
+            (
+                "mapRoles",
+                "- rolearn: arn:aws:iam::123456789101:role/test-NodeInstanceRole-1VWRHZ3GKZ1T4
+  username: system:node:{{EC2PrivateDNSName}}
+  groups:
+  - system:bootstrappers
+  - system:nodes
+- sso:
+    permissionSetName: ViewOnlyAccess
+    accountID: \"012345678912\"
+    partition: aws-cn
+  username: user1
+  groups:
+  - system:basic-users
+",
+            ),
+            (
+                "mapUsers",
+                "- userarn: arn:aws:iam::123456789101:user/Hello
+  username: Hello
+  groups:
+  - system:masters
+- userarn: arn:aws:iam::123456789101:user/World
+  username: World
+  groups:
+  - system:masters
+",
+            ),
+        ]);
+        let parsed = parse_map(&m1);
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        assert_eq!(
+            parsed.roles.get(1).and_then(|r| r.sso.clone()),
+            Some(SsoArnMatcher {
+                permission_set_name: "ViewOnlyAccess".to_string(),
+                account_id: "012345678912".to_string(),
+                partition: Some("aws-cn".to_string()),
+            })
+        );
+        assert!(parsed.accounts.is_empty());
+        let m2 = encode_map(&parsed.roles, &parsed.users, &parsed.accounts);
+        assert_eq!(m1, m2);
+    }
+
+    #[test]
+    fn encode_then_parse_round_trips_awkward_strings() {
+        let awkward = [
+            "{{SessionName}}",
+            "",
+            "yes",
+            "No",
+            "~",
+            "123",
+            "0x1F",
+            "1.5e3",
+            "2001-12-14",
+            "1:20",
+            "a: b",
+            "a:b",
+            "#x",
+            "x #y",
+            "x# y",
+            "- dash",
+            "-dash",
+            " leading",
+            "trailing ",
+            "it's",
+            "tab\there",
+            "multi\nline",
+            "back\\slash \"quoted\"",
+            "ünïcödé",
+            "emoji 😀",
+            "nbsp\u{a0}x",
+            "bell\u{7}",
+            "---",
+            "@at",
+            "%pct",
+            "!bang",
+            "&amp",
+            "*star",
+            "|pipe",
+            ">gt",
+            "[x]",
+            "?q",
+            "? q",
+        ];
+        let roles: Vec<RoleMapping> = awkward
+            .iter()
+            .enumerate()
+            .map(|(i, s)| RoleMapping {
+                rolearn: Some(format!("arn:aws:iam::1:role/r{i}")),
+                sso: None,
+                username: (*s).to_string(),
+                groups: vec![(*s).to_string(), "plain".to_string()],
+                userid: Some(format!("AROA{i}")),
+            })
+            .chain([RoleMapping {
+                rolearn: None,
+                sso: Some(SsoArnMatcher {
+                    permission_set_name: "Admin".to_string(),
+                    account_id: "000000000001".to_string(),
+                    partition: None,
+                }),
+                username: "sso".to_string(),
+                groups: vec![],
+                userid: None,
+            }])
+            .collect();
+        let users = vec![UserMapping {
+            userarn: "arn:aws:iam::1:user/u".to_string(),
+            username: "yes".to_string(),
+            groups: vec![],
+            userid: Some("AIDA1".to_string()),
+        }];
+        let accounts: Vec<String> = ["012345678912", "1e3", "true", "plain"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let encoded = encode_map(&roles, &users, &accounts);
+        let parsed = parse_map(&encoded);
+        assert!(
+            parsed.warnings.is_empty(),
+            "{:?}\n{encoded:#?}",
+            parsed.warnings
+        );
+        assert_eq!(parsed.roles, roles, "{encoded:#?}");
+        assert_eq!(parsed.users, users);
+        assert_eq!(parsed.accounts, accounts);
+    }
+
+    #[test]
+    fn encode_uses_yaml_v2_quoting() {
+        let cases = [
+            ("plain", "plain"),
+            (
+                "system:node:{{EC2PrivateDNSName}}",
+                "system:node:{{EC2PrivateDNSName}}",
+            ),
+            ("{{SessionName}}", "'{{SessionName}}'"),
+            ("012345678912", "\"012345678912\""),
+            ("", "\"\""),
+            ("true", "\"true\""),
+            ("a: b", "'a: b'"),
+            ("it's: x", "'it''s: x'"),
+            ("tab\tx", "\"tab\\tx\""),
+            ("1:20", "\"1:20\""),
+            ("emoji 😀", "\"emoji \\U0001F600\""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(yaml_scalar(input), want, "{input:?}");
+        }
+        let out = encode_map(&[], &[], &["123456789012".to_string()]);
+        assert_eq!(
+            out.get(MAP_ACCOUNTS).map(String::as_str),
+            Some("- \"123456789012\"\n")
+        );
+        assert!(encode_map(&[], &[], &[]).is_empty());
+    }
+
+    #[test]
+    fn mapper_lookups_follow_upstream() {
+        let roles = "- rolearn: arn:aws:iam::555555555555:role/Admin
+  username: admin
+  groups: [system:masters]
+- rolearn: arn:aws:sts::555555555555:assumed-role/Dev/session
+  username: never
+- sso:
+    permissionSetName: ViewOnlyAccess
+    accountID: \"555555555555\"
+  username: viewer
+";
+        let users = "- userarn: arn:aws:iam::555555555555:user/Admin\n  username: user-admin\n";
+        let parsed = parse_map(&data(&[
+            ("mapRoles", roles),
+            ("mapUsers", users),
+            ("mapAccounts", "- 111111111111\n"),
+        ]));
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        let m = ConfigMapMapper::from_parsed(parsed.clone(), false);
+        let admin = m
+            .map(&identity(
+                "arn:aws:iam::555555555555:role/ADMIN",
+                "555555555555",
+            ))
+            .expect("mapped");
+        assert_eq!(admin.username, "admin");
+        assert_eq!(admin.identity_arn, "arn:aws:iam::555555555555:role/admin");
+        // Not canonicalised: the assumed-role entry never matches the role.
+        assert_eq!(
+            m.map(&identity(
+                "arn:aws:iam::555555555555:role/Dev",
+                "555555555555"
+            )),
+            Err(MapError::NotMapped)
+        );
+        let user = m
+            .map(&identity(
+                "arn:aws:iam::555555555555:user/admin",
+                "555555555555",
+            ))
+            .expect("mapped");
+        assert_eq!(user.username, "user-admin");
+        // SSO only with the gate on.
+        let sso = identity(
+            "arn:aws:iam::555555555555:role/AWSReservedSSO_ViewOnlyAccess_abcdef",
+            "555555555555",
+        );
+        assert_eq!(m.map(&sso), Err(MapError::NotMapped));
+        let gated = ConfigMapMapper::from_parsed(parsed, true);
+        assert_eq!(gated.map(&sso).expect("mapped").username, "viewer");
+        assert!(m.is_account_allowed("111111111111"));
+        assert!(!m.is_account_allowed("555555555555"));
+        assert_eq!(m.name(), "EKSConfigMap");
+    }
+
+    #[test]
+    fn mapper_update_and_clear_swap_everything() {
+        let m = ConfigMapMapper::new(false);
+        let admin = identity("arn:aws:iam::555555555555:user/admin", "555555555555");
+        assert_eq!(m.map(&admin), Err(MapError::NotMapped));
+        m.update(parse_map(&data(&[
+            ("mapUsers", USERS_YAML),
+            ("mapAccounts", "- 1\n"),
+        ])));
+        assert_eq!(m.map(&admin).expect("mapped").username, "admin");
+        assert!(m.is_account_allowed("1"));
+        m.update(parse_map(&data(&[("mapAccounts", "- 2\n")])));
+        assert_eq!(m.map(&admin), Err(MapError::NotMapped));
+        assert!(!m.is_account_allowed("1"));
+        assert!(m.is_account_allowed("2"));
+        m.clear();
+        assert!(!m.is_account_allowed("2"));
+        // Hand-built data is validated too.
+        m.update(ParsedConfigMap {
+            roles: vec![RoleMapping::default()],
+            users: vec![UserMapping::default()],
+            ..ParsedConfigMap::default()
+        });
+        assert_eq!(m.map(&admin), Err(MapError::NotMapped));
+    }
+}

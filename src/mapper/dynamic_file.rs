@@ -1,0 +1,673 @@
+//! The `DynamicFile` backend's data: parsing the JSON mapping file that is reloaded when
+//! it changes, the mapper that serves lookups from it, and the dynamic backend-mode file.
+//!
+//! Mirrors upstream's `pkg/mapper/dynamicfile` (`DynamicFileMapStore`,
+//! `CallBackForFileLoad`, `DynamicFileMapper`) and the `BackendModeConfig` part of
+//! `pkg/server`. The file watcher lives elsewhere: on each change it reads the file and
+//! calls [`DynamicFileMapper::load`] (or [`parse`] then [`DynamicFileMapper::update`]);
+//! when the file is removed it calls [`DynamicFileMapper::clear`].
+//!
+//! The file looks like
+//! `{"Version":"1","LastUpdatedDateTime":"1700000000","mapRoles":[…],"mapUsers":[…],"mapAccounts":[…]}`.
+//! As with Go's `encoding/json`, keys match case-insensitively, and any type error
+//! rejects the whole file, which leaves the previous mappings in place.
+//!
+//! Keys are `canonicalize(lower(arn))`, or the entry's `userid` when
+//! `server.dynamicfileUserIDStrict` is on. In strict mode a mapping that also has an ARN
+//! must name the identity's ARN (path stripped), else [`MapError::ArnMismatch`].
+//! There is no SSO matching and no validation beyond "the key is present".
+
+use std::sync::{Arc, RwLock};
+
+use super::{
+    BackendMode, IdentityMapping, MapError, Mapper, MappingIndex, Node, RoleMapping, UserMapping,
+};
+use crate::token::identity::Identity;
+
+/// A parsed DynamicFile, indexed and ready to serve lookups.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DynamicFileData {
+    version: String,
+    last_updated_date_time: String,
+    user_id_strict: bool,
+    index: MappingIndex,
+    warnings: Vec<String>,
+}
+
+impl DynamicFileData {
+    /// An empty file's worth of data, keyed for `user_id_strict`.
+    pub fn empty(user_id_strict: bool) -> Self {
+        DynamicFileData {
+            user_id_strict,
+            ..DynamicFileData::default()
+        }
+    }
+
+    /// The file's `Version`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The file's `LastUpdatedDateTime` (Unix seconds, as a string).
+    pub fn last_updated_date_time(&self) -> &str {
+        &self.last_updated_date_time
+    }
+
+    /// `LastUpdatedDateTime` as Unix seconds, if it is a number (used for the
+    /// `dynamic_e2e_latency_seconds` metric).
+    pub fn last_updated_unix_secs(&self) -> Option<i64> {
+        self.last_updated_date_time.trim().parse().ok()
+    }
+
+    /// Whether entries are keyed by `userid` (strict mode) rather than by ARN.
+    pub fn user_id_strict(&self) -> bool {
+        self.user_id_strict
+    }
+
+    /// Number of distinct role keys.
+    pub fn role_count(&self) -> usize {
+        self.index.roles.len()
+    }
+
+    /// Number of distinct user keys.
+    pub fn user_count(&self) -> usize {
+        self.index.users.len()
+    }
+
+    /// The role mapping stored under `key` (lowercased canonical ARN, or user ID).
+    pub fn role(&self, key: &str) -> Option<&RoleMapping> {
+        self.index.roles.get(key).map(|r| &r.mapping)
+    }
+
+    /// The user mapping stored under `key` (lowercased canonical ARN, or user ID).
+    pub fn user(&self, key: &str) -> Option<&UserMapping> {
+        self.index.users.get(key).map(|u| &u.mapping)
+    }
+
+    /// Whether `mapAccounts` lists the account.
+    pub fn is_account_allowed(&self, account_id: &str) -> bool {
+        self.index.accounts.contains(account_id)
+    }
+
+    /// Entries that were loaded but can never match (an ARN that does not canonicalise)
+    /// and keys mapped twice (the last one wins, as upstream). For the log.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// Reads a JSON string field; `null` leaves it unchanged.
+fn set_string(node: &Node, field: &str, target: &mut String) -> Result<(), String> {
+    match node {
+        Node::Null => Ok(()),
+        Node::Str(s) => {
+            target.clone_from(s);
+            Ok(())
+        }
+        other => Err(format!(
+            "cannot unmarshal {} into field {field} of type string",
+            other.kind()
+        )),
+    }
+}
+
+/// Reads a JSON list, converting each item; `null` gives nothing.
+fn list<T>(
+    node: &Node,
+    field: &str,
+    item: impl Fn(&Node) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    match node {
+        Node::Null => Ok(Vec::new()),
+        Node::Seq(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| item(n).map_err(|e| format!("{field}[{i}]: {e}")))
+            .collect(),
+        other => Err(format!(
+            "cannot unmarshal {} into field {field} of type list",
+            other.kind()
+        )),
+    }
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Vec<(String, Node)>, String> {
+    let node: Node = serde_json::from_slice(bytes)
+        .map_err(|e| format!("could not unmarshal dynamic file: {e}"))?;
+    match node {
+        // `null` decodes into Go's zero value without error.
+        Node::Null => Ok(Vec::new()),
+        Node::Map(entries) => Ok(entries),
+        other => Err(format!(
+            "could not unmarshal dynamic file: cannot unmarshal {} into an object",
+            other.kind()
+        )),
+    }
+}
+
+/// Parses a DynamicFile (upstream's `CallBackForFileLoad` up to `saveMap`).
+///
+/// The whole file is rejected if it is not valid JSON, if any field has the wrong type,
+/// or if any entry lacks its key (`rolearn`/`userarn`, or `userid` in strict mode):
+/// `error parsing dynamic file: [value for rolearn or userid(if dynamicfileUserIDStrict = true) must be supplied]`.
+/// Keys are `canonicalize(lower(arn))` normally (an ARN that cannot be canonicalised is
+/// kept out of the index with a warning: upstream files it under an empty key where it
+/// can never match), or the exact `userid` in strict mode.
+pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, String> {
+    let mut data = DynamicFileData::empty(user_id_strict);
+    let mut roles = Vec::new();
+    let mut users = Vec::new();
+    let mut accounts = Vec::new();
+    for (key, value) in parse_json(bytes)? {
+        match key.to_ascii_lowercase().as_str() {
+            "version" => set_string(&value, "Version", &mut data.version)?,
+            "lastupdateddatetime" => set_string(
+                &value,
+                "LastUpdatedDateTime",
+                &mut data.last_updated_date_time,
+            )?,
+            "maproles" => roles = list(&value, "mapRoles", RoleMapping::from_node)?,
+            "mapusers" => users = list(&value, "mapUsers", UserMapping::from_node)?,
+            "mapaccounts" => {
+                accounts = list(&value, "mapAccounts", |n| match n {
+                    Node::Str(s) => Ok(s.clone()),
+                    Node::Null => Ok(String::new()),
+                    other => Err(format!("cannot unmarshal {} into string", other.kind())),
+                })?
+            }
+            _ => {}
+        }
+    }
+
+    let mut missing = Vec::new();
+    for user in &users {
+        let key = if user_id_strict {
+            user.userid.as_deref().unwrap_or("")
+        } else {
+            &user.userarn
+        };
+        if key.is_empty() {
+            missing.push(
+                "value for userarn or userid(if dynamicfileUserIDStrict = true) must be supplied"
+                    .to_string(),
+            );
+        }
+    }
+    for role in &roles {
+        let key = if user_id_strict {
+            role.userid.as_deref()
+        } else {
+            role.rolearn.as_deref()
+        };
+        if key.unwrap_or("").is_empty() {
+            missing.push(
+                "value for rolearn or userid(if dynamicfileUserIDStrict = true) must be supplied"
+                    .to_string(),
+            );
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "error parsing dynamic file: [{}]",
+            missing.join(" ")
+        ));
+    }
+
+    let key_for = |arn: &str, userid: &Option<String>| -> Result<String, String> {
+        if user_id_strict {
+            Ok(userid.clone().unwrap_or_default())
+        } else {
+            crate::arn::canonicalize(&arn.to_lowercase()).map_err(|e| e.to_string())
+        }
+    };
+    for (i, user) in users.into_iter().enumerate() {
+        match key_for(&user.userarn, &user.userid) {
+            Ok(key) => {
+                if let Some(first) = data.index.insert_user(key.clone(), i, user) {
+                    data.warnings.push(format!(
+                        "mapUsers[{first}] and mapUsers[{i}] both map {key}; mapUsers[{i}] wins"
+                    ));
+                }
+            }
+            Err(e) => data
+                .warnings
+                .push(format!("mapUsers[{i}]: {e}; the entry can never match")),
+        }
+    }
+    for (i, role) in roles.into_iter().enumerate() {
+        match key_for(role.rolearn.as_deref().unwrap_or(""), &role.userid) {
+            Ok(key) => {
+                if let Some(first) = data.index.insert_role(key.clone(), i, role) {
+                    data.warnings.push(format!(
+                        "mapRoles[{first}] and mapRoles[{i}] both map {key}; mapRoles[{i}] wins"
+                    ));
+                }
+            }
+            Err(e) => data
+                .warnings
+                .push(format!("mapRoles[{i}]: {e}; the entry can never match")),
+        }
+    }
+    data.index
+        .accounts
+        .extend(accounts.into_iter().filter(|a| !a.is_empty()));
+    Ok(data)
+}
+
+/// Parses the dynamic backend-mode file (`server.dynamicBackendModePath`):
+/// `{"backendMode":"MountedFile DynamicFile","Version":"…","LastUpdatedDateTime":"…"}`.
+///
+/// Returns the modes split on single spaces exactly as upstream does (so two spaces give
+/// an empty name, which [`super::validate_backend_modes`] then rejects; a missing
+/// `backendMode` gives one empty name). Joining the result with `" "` gives back the
+/// string upstream compares with the chain's current modes.
+pub fn parse_backend_mode_file(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let mut backend_mode = String::new();
+    let mut ignored = String::new();
+    for (key, value) in parse_json(bytes)? {
+        match key.to_ascii_lowercase().as_str() {
+            "backendmode" => set_string(&value, "backendMode", &mut backend_mode)?,
+            "version" => set_string(&value, "Version", &mut ignored)?,
+            "lastupdateddatetime" => set_string(&value, "LastUpdatedDateTime", &mut ignored)?,
+            "clusterid" => set_string(&value, "ClusterID", &mut ignored)?,
+            _ => {}
+        }
+    }
+    Ok(backend_mode.split(' ').map(str::to_string).collect())
+}
+
+/// The DynamicFile mapper: serves lookups from the last good file, which the watcher
+/// replaces atomically.
+#[derive(Debug)]
+pub struct DynamicFileMapper {
+    data: RwLock<Arc<DynamicFileData>>,
+    user_id_strict: bool,
+}
+
+impl DynamicFileMapper {
+    /// An empty mapper (nothing mapped until the first load). `user_id_strict` is
+    /// `server.dynamicfileUserIDStrict`.
+    pub fn new(user_id_strict: bool) -> Self {
+        DynamicFileMapper {
+            data: RwLock::new(Arc::new(DynamicFileData::empty(user_id_strict))),
+            user_id_strict,
+        }
+    }
+
+    /// Whether this mapper keys entries by `userid`.
+    pub fn user_id_strict(&self) -> bool {
+        self.user_id_strict
+    }
+
+    /// Parses `bytes` with this mapper's mode and swaps the result in. On error the
+    /// previous mappings stay, as upstream. Returns the parsed data (for its warnings,
+    /// version and timestamp).
+    pub fn load(&self, bytes: &[u8]) -> Result<Arc<DynamicFileData>, String> {
+        let data = Arc::new(parse(bytes, self.user_id_strict)?);
+        self.swap(Arc::clone(&data));
+        Ok(data)
+    }
+
+    /// Swaps in already parsed data. Lookups use the keying mode `data` was parsed with.
+    pub fn update(&self, data: DynamicFileData) {
+        self.swap(Arc::new(data));
+    }
+
+    /// Removes all mappings (the file was deleted).
+    pub fn clear(&self) {
+        self.swap(Arc::new(DynamicFileData::empty(self.user_id_strict)));
+    }
+
+    /// The data lookups currently use.
+    pub fn snapshot(&self) -> Arc<DynamicFileData> {
+        match self.data.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn swap(&self, data: Arc<DynamicFileData>) {
+        match self.data.write() {
+            Ok(mut guard) => *guard = data,
+            Err(poisoned) => *poisoned.into_inner() = data,
+        }
+    }
+}
+
+/// Strict mode: a mapping's ARN, if any, must be the identity's (path stripped), else
+/// [`MapError::ArnMismatch`]. An ARN that cannot be parsed is a mismatch too.
+fn check_arn(
+    strict: bool,
+    lower_canonical: &str,
+    mapped_arn: Option<&str>,
+) -> Result<(), MapError> {
+    let Some(arn) = mapped_arn.filter(|a| !a.is_empty()) else {
+        return Ok(());
+    };
+    if !strict {
+        return Ok(());
+    }
+    match crate::arn::strip_path(arn) {
+        Ok(stripped) if stripped.to_lowercase() == lower_canonical => Ok(()),
+        _ => Err(MapError::ArnMismatch),
+    }
+}
+
+impl Mapper for DynamicFileMapper {
+    fn mode(&self) -> BackendMode {
+        BackendMode::DynamicFile
+    }
+
+    /// Exact lookup of roles, then users: by lowercased canonical ARN, or by the
+    /// identity's user ID in strict mode. The returned `identity_arn` is lowercased.
+    fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError> {
+        let data = self.snapshot();
+        let canonical = identity.canonical_arn.to_lowercase();
+        let key = if data.user_id_strict {
+            identity.user_id.as_str()
+        } else {
+            canonical.as_str()
+        };
+        if let Some(role) = data.index.roles.get(key) {
+            check_arn(
+                data.user_id_strict,
+                &canonical,
+                role.mapping.rolearn.as_deref(),
+            )?;
+            return Ok(role.mapping.to_identity_mapping(canonical));
+        }
+        if let Some(user) = data.index.users.get(key) {
+            check_arn(data.user_id_strict, &canonical, Some(&user.mapping.userarn))?;
+            return Ok(user.mapping.to_identity_mapping(canonical));
+        }
+        Err(MapError::NotMapped)
+    }
+
+    fn is_account_allowed(&self, account_id: &str) -> bool {
+        self.snapshot().is_account_allowed(account_id)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn identity(canonical: &str, user_id: &str, account: &str) -> Identity {
+        Identity {
+            arn: canonical.to_string(),
+            canonical_arn: canonical.to_string(),
+            account_id: account.to_string(),
+            user_id: user_id.to_string(),
+            session_name: "s".to_string(),
+            access_key_id: "ASIAEXAMPLE".to_string(),
+            sts_endpoint: "sts.amazonaws.com".to_string(),
+        }
+    }
+
+    const FILE: &str = r#"{
+  "Version": "7",
+  "LastUpdatedDateTime": "1700000000",
+  "mapRoles": [
+    {"rolearn": "arn:aws:iam::000000000000:role/KubernetesAdmin", "username": "admin:{{SessionName}}", "groups": ["system:masters"], "userid": "AROAADMIN"},
+    {"RoleARN": "arn:aws:sts::000000000000:assumed-role/Dev/session", "username": "dev", "groups": []}
+  ],
+  "mapUsers": [
+    {"userarn": "arn:aws:iam::000000000000:user/Alice", "username": "alice", "groups": ["devs"], "userid": "AIDAALICE"}
+  ],
+  "mapAccounts": ["111111111111"]
+}"#;
+
+    #[test]
+    fn parses_upstreams_layout() {
+        let data = parse(FILE.as_bytes(), false).expect("valid");
+        assert_eq!(data.version(), "7");
+        assert_eq!(data.last_updated_date_time(), "1700000000");
+        assert_eq!(data.last_updated_unix_secs(), Some(1_700_000_000));
+        assert_eq!(data.role_count(), 2);
+        assert_eq!(data.user_count(), 1);
+        assert!(
+            data.role("arn:aws:iam::000000000000:role/kubernetesadmin")
+                .is_some()
+        );
+        // Assumed-role ARNs are canonicalised (after lowercasing).
+        assert!(data.role("arn:aws:iam::000000000000:role/dev").is_some());
+        assert!(data.user("arn:aws:iam::000000000000:user/alice").is_some());
+        assert!(data.is_account_allowed("111111111111"));
+        assert!(data.warnings().is_empty());
+        assert!(!data.user_id_strict());
+    }
+
+    #[test]
+    fn maps_roles_then_users_by_lowercased_arn() {
+        let m = DynamicFileMapper::new(false);
+        m.load(FILE.as_bytes()).expect("valid");
+        let got = m
+            .map(&identity(
+                "arn:aws:iam::000000000000:role/KubernetesAdmin",
+                "AROAADMIN",
+                "000000000000",
+            ))
+            .expect("mapped");
+        assert_eq!(got.username, "admin:{{SessionName}}");
+        assert_eq!(
+            got.identity_arn,
+            "arn:aws:iam::000000000000:role/kubernetesadmin"
+        );
+        assert_eq!(got.userid.as_deref(), Some("AROAADMIN"));
+        let got = m
+            .map(&identity(
+                "arn:aws:iam::000000000000:user/ALICE",
+                "x",
+                "000000000000",
+            ))
+            .expect("mapped");
+        assert_eq!(got.username, "alice");
+        assert_eq!(
+            m.map(&identity(
+                "arn:aws:iam::000000000000:role/Other",
+                "x",
+                "000000000000"
+            )),
+            Err(MapError::NotMapped)
+        );
+        assert!(m.is_account_allowed("111111111111"));
+        assert_eq!(m.name(), "DynamicFile");
+    }
+
+    #[test]
+    fn roles_win_over_users_with_the_same_key() {
+        let file = r#"{"mapRoles":[{"rolearn":"arn:aws:iam::1:user/x","username":"role"}],
+                      "mapUsers":[{"userarn":"arn:aws:iam::1:user/x","username":"user"}]}"#;
+        let m = DynamicFileMapper::new(false);
+        m.load(file.as_bytes()).expect("valid");
+        let got = m
+            .map(&identity("arn:aws:iam::1:user/x", "AIDA", "1"))
+            .expect("mapped");
+        assert_eq!(got.username, "role");
+    }
+
+    #[test]
+    fn a_missing_key_rejects_the_whole_file() {
+        let file = r#"{"mapRoles":[{"rolearn":"arn:aws:iam::1:role/a","username":"a"},{"username":"no-arn"}]}"#;
+        assert_eq!(
+            parse(file.as_bytes(), false),
+            Err("error parsing dynamic file: [value for rolearn or userid(if dynamicfileUserIDStrict = true) must be supplied]".to_string())
+        );
+        // Strict mode wants `userid`, even when the ARN is there.
+        let file = r#"{"mapRoles":[{"rolearn":"arn:aws:iam::1:role/a","username":"a"}],
+                      "mapUsers":[{"userarn":"arn:aws:iam::1:user/u","username":"u"}]}"#;
+        assert_eq!(
+            parse(file.as_bytes(), true),
+            Err("error parsing dynamic file: [value for userarn or userid(if dynamicfileUserIDStrict = true) must be supplied value for rolearn or userid(if dynamicfileUserIDStrict = true) must be supplied]".to_string())
+        );
+        // The previous mappings survive a rejected file.
+        let m = DynamicFileMapper::new(false);
+        m.load(FILE.as_bytes()).expect("valid");
+        assert!(m.load(b"{\"mapRoles\":[{}]}").is_err());
+        assert!(m.load(b"{not json").is_err());
+        assert!(m.load(b"").is_err());
+        assert!(m.is_account_allowed("111111111111"));
+    }
+
+    #[test]
+    fn type_errors_reject_the_whole_file() {
+        for bad in [
+            r#"{"Version": 7}"#,
+            r#"{"mapAccounts": [111111111111]}"#,
+            r#"{"mapRoles": {"rolearn": "x"}}"#,
+            r#"{"mapRoles": [{"rolearn": "arn:aws:iam::1:role/a", "groups": "g"}]}"#,
+            r#"[]"#,
+        ] {
+            assert!(parse(bad.as_bytes(), false).is_err(), "{bad}");
+        }
+        // Deep nesting hits serde_json's recursion limit instead of the stack.
+        let deep = format!(
+            "{{\"mapRoles\":{}{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(parse(deep.as_bytes(), false).is_err());
+        // null is Go's zero value: an empty file's worth of data.
+        let data = parse(b"null", false).expect("null");
+        assert_eq!(data, DynamicFileData::empty(false));
+        // Top-level keys are case-insensitive too.
+        let data = parse(br#"{"MAPACCOUNTS": ["1"], "version": "2"}"#, false).expect("valid");
+        assert!(data.is_account_allowed("1"));
+        assert_eq!(data.version(), "2");
+    }
+
+    #[test]
+    fn strict_mode_keys_by_user_id_and_checks_the_arn() {
+        let file = r#"{"mapRoles":[
+            {"rolearn":"arn:aws:iam::000000000000:role/team/Admin","userid":"AROAADMIN","username":"admin"},
+            {"userid":"AROANOARN","username":"no-arn"},
+            {"rolearn":"arn:aws:iam::000000000000:role/Renamed","userid":"AROAOLD","username":"old"},
+            {"rolearn":"garbage","userid":"AROAGARBAGE","username":"garbage"}
+          ],
+          "mapUsers":[{"userarn":"arn:aws:iam::000000000000:user/Bob","userid":"AIDABOB","username":"bob"}]}"#;
+        let m = DynamicFileMapper::new(true);
+        let data = m.load(file.as_bytes()).expect("valid");
+        assert!(data.user_id_strict());
+        assert!(data.role("AROAADMIN").is_some());
+        // The ARN matches once its path is stripped.
+        let got = m
+            .map(&identity(
+                "arn:aws:iam::000000000000:role/Admin",
+                "AROAADMIN",
+                "000000000000",
+            ))
+            .expect("mapped");
+        assert_eq!(got.username, "admin");
+        // Lookups are by user ID only.
+        assert_eq!(
+            m.map(&identity(
+                "arn:aws:iam::000000000000:role/Admin",
+                "AROAOTHER",
+                "000000000000"
+            )),
+            Err(MapError::NotMapped)
+        );
+        // No ARN in the mapping: the user ID alone decides.
+        let got = m
+            .map(&identity(
+                "arn:aws:iam::000000000000:role/Anything",
+                "AROANOARN",
+                "000000000000",
+            ))
+            .expect("mapped");
+        assert_eq!(got.username, "no-arn");
+        // Same user ID, different ARN: mismatch.
+        let err = m
+            .map(&identity(
+                "arn:aws:iam::000000000000:role/NewName",
+                "AROAOLD",
+                "000000000000",
+            ))
+            .unwrap_err();
+        assert_eq!(err, MapError::ArnMismatch);
+        assert_eq!(err.to_string(), "ARN does not match User ID");
+        // An unparsable ARN in the mapping is a mismatch too.
+        assert_eq!(
+            m.map(&identity(
+                "arn:aws:iam::000000000000:role/x",
+                "AROAGARBAGE",
+                "000000000000"
+            )),
+            Err(MapError::ArnMismatch)
+        );
+        let got = m
+            .map(&identity(
+                "arn:aws:iam::000000000000:user/bob",
+                "AIDABOB",
+                "000000000000",
+            ))
+            .expect("mapped");
+        assert_eq!(got.username, "bob");
+        assert_eq!(got.identity_arn, "arn:aws:iam::000000000000:user/bob");
+    }
+
+    #[test]
+    fn arns_that_do_not_canonicalise_are_warned_about() {
+        let file = r#"{"mapRoles":[{"rolearn":"not-an-arn","username":"x"},
+                                   {"rolearn":"arn:aws:iam::1:role/a","username":"a"},
+                                   {"rolearn":"arn:aws:iam::1:role/A","username":"b"}]}"#;
+        let data = parse(file.as_bytes(), false).expect("valid");
+        assert_eq!(data.role_count(), 1);
+        assert_eq!(data.warnings().len(), 2, "{:?}", data.warnings());
+        assert!(
+            data.warnings()
+                .iter()
+                .any(|w| w.starts_with("mapRoles[0]: "))
+        );
+        assert!(
+            data.warnings()
+                .iter()
+                .any(|w| w.contains("mapRoles[2] wins"))
+        );
+    }
+
+    #[test]
+    fn update_and_clear_swap_atomically() {
+        let m = DynamicFileMapper::new(false);
+        let alice = identity("arn:aws:iam::000000000000:user/Alice", "x", "000000000000");
+        assert_eq!(m.map(&alice), Err(MapError::NotMapped));
+        m.update(parse(FILE.as_bytes(), false).expect("valid"));
+        assert!(m.map(&alice).is_ok());
+        let before = m.snapshot();
+        m.clear();
+        assert_eq!(m.map(&alice), Err(MapError::NotMapped));
+        assert!(!m.is_account_allowed("111111111111"));
+        // A snapshot taken before keeps serving its data.
+        assert!(
+            before
+                .user("arn:aws:iam::000000000000:user/alice")
+                .is_some()
+        );
+        assert!(!m.snapshot().user_id_strict());
+        assert!(!m.user_id_strict());
+    }
+
+    #[test]
+    fn backend_mode_file() {
+        let modes = parse_backend_mode_file(
+            br#"{"backendMode":"MountedFile DynamicFile","Version":"1","LastUpdatedDateTime":"1700000000"}"#,
+        )
+        .expect("valid");
+        assert_eq!(modes, vec!["MountedFile", "DynamicFile"]);
+        assert_eq!(modes.join(" "), "MountedFile DynamicFile");
+        assert_eq!(
+            parse_backend_mode_file(br#"{"BackendMode":"DynamicFile"}"#).expect("valid"),
+            vec!["DynamicFile"]
+        );
+        // Upstream splits on single spaces.
+        assert_eq!(
+            parse_backend_mode_file(br#"{"backendMode":"MountedFile  DynamicFile"}"#)
+                .expect("valid"),
+            vec!["MountedFile", "", "DynamicFile"]
+        );
+        assert_eq!(parse_backend_mode_file(b"{}").expect("valid"), vec![""]);
+        assert!(parse_backend_mode_file(br#"{"backendMode": ["MountedFile"]}"#).is_err());
+        assert!(parse_backend_mode_file(b"nope").is_err());
+    }
+}
