@@ -18,6 +18,8 @@ mod cache;
 mod completion;
 #[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "self-update")]
+mod self_update;
 mod token;
 mod verify;
 mod version;
@@ -111,6 +113,9 @@ pub(crate) enum Command {
     /// Pre-generate certificate, private key, and kubeconfig files for the server
     #[cfg(feature = "server")]
     Init(server::InitArgs),
+    /// Replace this binary with the latest release (tarball installs only)
+    #[cfg(feature = "self-update")]
+    SelfUpdate(self_update::SelfUpdateArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completion(completion::CompletionArgs),
 }
@@ -250,6 +255,8 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Server(args) => server::run_server(&ctx, args),
         #[cfg(feature = "server")]
         Command::Init(args) => server::run_init(&ctx, args),
+        #[cfg(feature = "self-update")]
+        Command::SelfUpdate(args) => self_update::run(&ctx, args),
         Command::Version(_) | Command::Completion(_) => Ok(()),
     }
 }
