@@ -21,8 +21,14 @@ use std::time::Duration;
 use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-use aws_smithy_http_client::{Builder, Connector};
-use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpClient};
+use std::sync::OnceLock;
+
+use aws_smithy_http_client::Connector;
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector, http_client_fn,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 
 /// Environment variable naming an extra PEM CA bundle, as in the AWS CLI and SDKs.
 pub const AWS_CA_BUNDLE: &str = "AWS_CA_BUNDLE";
@@ -130,11 +136,44 @@ fn connector_with(
 
 /// An HTTP client for the AWS SDK (aws-config, aws-sdk-sts) that uses the same proxy
 /// and trust settings as everything else. The SDK passes its own timeouts.
+///
+/// Connectors are built on their first request, not when the SDK asks for them: building
+/// one loads the whole system trust store (~150 files), and with static credentials
+/// `token` never makes a request at all — this keeps that path at a few milliseconds.
 pub fn sdk_http_client(tls: &TlsContext, use_proxy_env: bool) -> SharedHttpClient {
     let tls = tls.clone();
-    Builder::new().build_with_connector_fn(move |settings, components| {
-        let settings = settings.cloned().unwrap_or_default();
-        let sleep = components.and_then(|c| c.sleep_impl());
-        connector_with(&tls, use_proxy_env, &settings, sleep)
+    http_client_fn(move |settings, components| {
+        SharedHttpConnector::new(LazyConnector {
+            tls: tls.clone(),
+            use_proxy_env,
+            settings: settings.clone(),
+            sleep: components.sleep_impl(),
+            inner: OnceLock::new(),
+        })
     })
+}
+
+/// A connector that builds the real one on first use.
+#[derive(Debug)]
+struct LazyConnector {
+    tls: TlsContext,
+    use_proxy_env: bool,
+    settings: HttpConnectorSettings,
+    sleep: Option<SharedAsyncSleep>,
+    inner: OnceLock<Connector>,
+}
+
+impl HttpConnector for LazyConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        self.inner
+            .get_or_init(|| {
+                connector_with(
+                    &self.tls,
+                    self.use_proxy_env,
+                    &self.settings,
+                    self.sleep.clone(),
+                )
+            })
+            .call(request)
+    }
 }
