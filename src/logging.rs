@@ -79,9 +79,10 @@ pub fn init(level: Level, format: LogFormat) {
     };
     let filter = Targets::new()
         .with_target(env!("CARGO_CRATE_NAME"), ours)
-        // Off EC2 every IMDS probe fails; that is expected and already bounded.
+        // The credential chain warns about every provider it tried (and, off EC2, every
+        // IMDS probe) before we report the one line that matters; keep that for debug.
         .with_target(
-            "aws_config::imds",
+            "aws_config",
             if level >= Level::DEBUG {
                 ours
             } else {

@@ -405,6 +405,14 @@ fn assumed_role_token_expiry_is_clamped_to_the_session() {
 fn errors_are_one_line_and_name_the_fix() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
+    // An SSO profile nobody has logged in with.
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile corp]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
     type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
     let cases: Vec<Case> = vec![
         (vec![], vec!["token", "-i", "c"], "no AWS credentials found"),
@@ -414,6 +422,7 @@ fn errors_are_one_line_and_name_the_fix() {
             "AWS profile \"ghost\" is not defined",
         ),
         (vec![], vec!["token"], "cluster ID not specified"),
+        (vec![("AWS_PROFILE", "corp")], vec!["token", "-i", "c"], "aws sso login --profile corp"),
         (vec![], vec!["verify", "-i", "c"], "token not specified"),
         (
             vec![],

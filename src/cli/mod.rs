@@ -16,10 +16,10 @@ use crate::logging::{self, LogFormat};
 
 mod cache;
 mod completion;
-#[cfg(feature = "server")]
-mod server;
 #[cfg(feature = "self-update")]
 mod self_update;
+#[cfg(feature = "server")]
+mod server;
 mod token;
 mod verify;
 mod version;
