@@ -70,25 +70,17 @@ pub fn parse_level(value: &str) -> Result<Level, InvalidLevel> {
 }
 
 /// Installs the global subscriber. Safe to call once; later calls are ignored.
+///
+/// Dependencies never log below `info`, whatever the level: at `debug` the HTTP stack
+/// prints request URIs, and a presigned STS URL *is* a token.
 pub fn init(level: Level, format: LogFormat) {
     let ours = LevelFilter::from_level(level);
-    let others = if level >= Level::DEBUG {
-        ours
-    } else {
-        LevelFilter::WARN.min(ours)
-    };
+    let others = LevelFilter::WARN.min(ours);
     let filter = Targets::new()
         .with_target(env!("CARGO_CRATE_NAME"), ours)
         // The credential chain warns about every provider it tried (and, off EC2, every
-        // IMDS probe) before we report the one line that matters; keep that for debug.
-        .with_target(
-            "aws_config",
-            if level >= Level::DEBUG {
-                ours
-            } else {
-                LevelFilter::ERROR
-            },
-        )
+        // IMDS probe) before we report the one line that matters.
+        .with_target("aws_config", LevelFilter::ERROR)
         .with_default(others);
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {

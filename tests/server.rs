@@ -572,3 +572,76 @@ fn init_writes_upstreams_files() {
     assert!(dir.path().join("state/cert.pem").exists());
     assert!(dir.path().join("out/kc.yaml").exists());
 }
+
+#[test]
+fn duplicate_mappings_are_reported_at_startup_and_tokens_never_logged() {
+    let sts = StandIn::start();
+    // The same user twice (ARN case differs): upstream silently lets the last one win.
+    let config = CONFIG.replace(
+        "    - system:authenticated\n",
+        "    - system:authenticated\n  - userarn: arn:aws:iam::111122223333:user/ALICE\n    username: alice-again\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.yaml");
+    std::fs::write(&config_path, &config).unwrap();
+    let port = free_port();
+    let log = dir.path().join("server.log");
+    let mut child = Command::new(bin())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("HTTPS_PROXY", &sts.proxy_url)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("AWS_CA_BUNDLE", &sts.ca_file)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["server", "-v", "trace", "-c"])
+        .arg(&config_path)
+        .args(["--port", &port.to_string(), "--health-port", "0"])
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .arg("--generate-kubeconfig")
+        .arg(dir.path().join("webhook.kubeconfig"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let home = tempfile::tempdir().unwrap();
+    let token = alice_token(&sts, home.path(), "test-cluster");
+    let kubeconfig = std::fs::read_to_string(dir.path().join("webhook.kubeconfig")).unwrap();
+    let ca_b64 = kubeconfig
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("certificate-authority-data: "))
+        .unwrap();
+    use base64::Engine;
+    let ca = base64::engine::general_purpose::STANDARD
+        .decode(ca_b64)
+        .unwrap();
+    let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}});
+    let (status, text) = request(
+        &format!("https://127.0.0.1:{port}/authenticate"),
+        "POST",
+        &body.to_string(),
+        &ca,
+    );
+    assert_eq!(status, 200, "{text}");
+    // Last one wins, as upstream, but the duplicate was reported.
+    assert!(text.contains("alice-again"), "{text}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(logs.contains("duplicate"), "{logs}");
+    let signature = decode(&token)
+        .rsplit("X-Amz-Signature=")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        !logs.contains(&token) && !logs.contains(&signature),
+        "the token leaked into the logs"
+    );
+}

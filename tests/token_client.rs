@@ -422,7 +422,11 @@ fn errors_are_one_line_and_name_the_fix() {
             "AWS profile \"ghost\" is not defined",
         ),
         (vec![], vec!["token"], "cluster ID not specified"),
-        (vec![("AWS_PROFILE", "corp")], vec!["token", "-i", "c"], "aws sso login --profile corp"),
+        (
+            vec![("AWS_PROFILE", "corp")],
+            vec!["token", "-i", "c"],
+            "aws sso login --profile corp",
+        ),
         (vec![], vec!["verify", "-i", "c"], "token not specified"),
         (
             vec![],
@@ -541,4 +545,45 @@ fn blackhole_port() -> u16 {
         }
     });
     port
+}
+
+#[test]
+fn redirects_from_sts_are_never_followed() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let token = mint(with_alice(&mut sts.command(home.path())).args(["token", "-i", "c"]));
+    sts.fault("redirect", 0.0);
+    let out = sts.verify(home.path(), "c", &token);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("expected 200, got 302"), "{err}");
+    assert_eq!(
+        sts.count("GetCallerIdentity"),
+        1,
+        "the redirect target was not requested"
+    );
+}
+
+#[test]
+fn dynamic_completion_protocol_is_answered() {
+    // Homebrew's `generate_completions_from_executable(..., shell_parameter_format: :clap)`
+    // runs the binary with COMPLETE=<shell> and no arguments.
+    for shell in ["bash", "zsh", "fish"] {
+        let out = std::process::Command::new(bin())
+            .env("COMPLETE", shell)
+            .output()
+            .unwrap();
+        assert_success(&out);
+        assert!(
+            stdout(&out).contains("aws-iam-authenticator"),
+            "{shell}: {}",
+            stdout(&out)
+        );
+    }
+    let out = std::process::Command::new(bin())
+        .args(["completion", "zsh"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(stdout(&out).contains("#compdef aws-iam-authenticator"));
 }

@@ -45,7 +45,7 @@ pub fn build_mappers(options: &ServerOptions) -> Result<MapperChain, ServerError
                 .map_err(|e| ServerError::Config(options.describe_config_error(&e)))?;
                 for dup in duplicates {
                     tracing::warn!(
-                        "{dup} in the MountedFile backend: the last one wins (as upstream); remove the others"
+                        "duplicate mapping in the MountedFile backend: {dup} (as upstream, the last one wins); remove the others"
                     );
                 }
                 mappers.push(Arc::new(mapper));
