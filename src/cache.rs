@@ -520,8 +520,33 @@ impl Cache {
     }
 }
 
+/// Picks the Linux store once: the Secret Service (GNOME Keyring, KWallet) when a D-Bus
+/// session bus is there — a desktop — else the kernel's keyutils, which headless hosts have.
+/// Other platforms use their one native store.
+#[cfg(feature = "keyring")]
+fn select_keyring_store() {
+    #[cfg(target_os = "linux")]
+    {
+        static SELECTED: std::sync::Once = std::sync::Once::new();
+        SELECTED.call_once(|| {
+            let session_bus =
+                std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty());
+            if session_bus {
+                keyring::set_default_credential_builder(
+                    keyring::secret_service::default_credential_builder(),
+                );
+            } else {
+                keyring::set_default_credential_builder(
+                    keyring::keyutils::default_credential_builder(),
+                );
+            }
+        });
+    }
+}
+
 #[cfg(feature = "keyring")]
 fn keyring_entry(digest: &str) -> Result<keyring::Entry, CacheError> {
+    select_keyring_store();
     keyring::Entry::new(KEYRING_SERVICE, digest).map_err(|e| CacheError::Keyring(e.to_string()))
 }
 
