@@ -196,7 +196,9 @@ pub struct LoadOptions {
 
 /// The loaded AWS environment: region, endpoint flavour, profiles, SDK config.
 pub struct AwsContext {
-    sdk_config: SdkConfig,
+    /// Built on first use: a warm cache hit and static environment keys never need it.
+    sdk_config: tokio::sync::OnceCell<SdkConfig>,
+    tls: aws_smithy_http_client::tls::TlsContext,
     http: SharedHttpClient,
     profiles: ProfileSet,
     profile_name: String,
@@ -338,41 +340,10 @@ impl AwsContext {
                 .unwrap_or(false),
         };
 
-        let provider_config = ProviderConfig::default()
-            .with_http_client(http.clone())
-            .with_region(Some(Region::new(region.clone())))
-            .with_use_fips(Some(flavour.fips))
-            .with_use_dual_stack(Some(flavour.dual_stack));
-        let chain = DefaultCredentialsChain::builder()
-            .configure(provider_config)
-            .profile_name(&profile_name)
-            .region(Region::new(region.clone()))
-            .imds_client(fast_imds_client(&tls))
-            .build()
-            .await;
-        let sdk_config = aws_config::defaults(BehaviorVersion::v2026_01_12())
-            .http_client(http.clone())
-            .region(Region::new(region.clone()))
-            .profile_name(&profile_name)
-            .use_fips(flavour.fips)
-            .use_dual_stack(flavour.dual_stack)
-            .credentials_provider(chain)
-            .app_name(
-                aws_config::AppName::new(
-                    format!("aws-iam-authenticator-{}", env!("CARGO_PKG_VERSION"))
-                        .replace('.', "-"),
-                )
-                .unwrap_or_else(|_| {
-                    aws_config::AppName::new("aws-iam-authenticator")
-                        .expect("static app name is valid")
-                }),
-            )
-            .load()
-            .await;
-
         tracing::debug!(profile = %profile_name, region = %region, ?region_source, ?flavour, "AWS context loaded");
         Ok(AwsContext {
-            sdk_config,
+            sdk_config: tokio::sync::OnceCell::new(),
+            tls,
             http,
             profiles,
             profile_name,
@@ -381,6 +352,40 @@ impl AwsContext {
             flavour,
             interactive: options.interactive,
         })
+    }
+
+    /// The SDK configuration with the default credential chain, built once on demand.
+    async fn sdk_config(&self) -> &SdkConfig {
+        self.sdk_config
+            .get_or_init(|| async {
+                let region = Region::new(self.region.clone());
+                let provider_config = ProviderConfig::default()
+                    .with_http_client(self.http.clone())
+                    .with_region(Some(region.clone()))
+                    .with_use_fips(Some(self.flavour.fips))
+                    .with_use_dual_stack(Some(self.flavour.dual_stack));
+                let chain = DefaultCredentialsChain::builder()
+                    .configure(provider_config)
+                    .profile_name(&self.profile_name)
+                    .region(region.clone())
+                    .imds_client(fast_imds_client(&self.tls))
+                    .build()
+                    .await;
+                let mut loader = aws_config::defaults(BehaviorVersion::v2026_01_12())
+                    .http_client(self.http.clone())
+                    .region(region)
+                    .profile_name(&self.profile_name)
+                    .use_fips(self.flavour.fips)
+                    .use_dual_stack(self.flavour.dual_stack)
+                    .credentials_provider(chain);
+                let app = format!("aws-iam-authenticator-{}", env!("CARGO_PKG_VERSION"))
+                    .replace('.', "-");
+                if let Ok(app) = aws_config::AppName::new(app) {
+                    loader = loader.app_name(app);
+                }
+                loader.load().await
+            })
+            .await
     }
 
     /// The signing region.
@@ -511,9 +516,27 @@ impl AwsContext {
         if let Some((role_arn, serial)) = self.mfa_profile() {
             return self.assume_profile_role_with_mfa(role_arn, serial).await;
         }
-        let provider = self.sdk_config.credentials_provider().ok_or_else(|| {
-            CredentialsError::Provider("no credentials provider configured".into())
-        })?;
+        // The chain's first provider, without building the chain: static keys in the
+        // environment win over everything else, as in every AWS SDK.
+        if let (Some(id), Some(secret)) = (
+            non_empty_env("AWS_ACCESS_KEY_ID"),
+            non_empty_env("AWS_SECRET_ACCESS_KEY"),
+        ) {
+            return Ok(Credentials::new(
+                id,
+                secret,
+                non_empty_env("AWS_SESSION_TOKEN"),
+                None,
+                "Environment",
+            ));
+        }
+        let provider = self
+            .sdk_config()
+            .await
+            .credentials_provider()
+            .ok_or_else(|| {
+                CredentialsError::Provider("no credentials provider configured".into())
+            })?;
         provider
             .provide_credentials()
             .await
@@ -549,8 +572,8 @@ impl AwsContext {
         }
     }
 
-    fn sts_client(&self, credentials: Credentials) -> aws_sdk_sts::Client {
-        let config = aws_sdk_sts::config::Builder::from(&self.sdk_config)
+    async fn sts_client(&self, credentials: Credentials) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::config::Builder::from(self.sdk_config().await)
             .credentials_provider(SharedCredentialsProvider::new(credentials))
             .http_client(self.http.clone())
             .build();
@@ -564,6 +587,7 @@ impl AwsContext {
     ) -> Result<String, CredentialsError> {
         let out = self
             .sts_client(credentials.clone())
+            .await
             .get_caller_identity()
             .send()
             .await
@@ -611,6 +635,7 @@ impl AwsContext {
         tracing::debug!(role_arn, session_name, "assuming role");
         let mut call = self
             .sts_client(base.clone())
+            .await
             .assume_role()
             .role_arn(role_arn)
             .role_session_name(session_name)
