@@ -1,0 +1,330 @@
+//! The whole system, end to end: kubectl 1.34 → our `token` exec plugin → a real
+//! kube-apiserver 1.34 (+ etcd, built from Go modules by `tests/e2e/control-plane.sh`) →
+//! our webhook (wired by our own `init`) → STS (the stand-in, through `HTTPS_PROXY`) → RBAC.
+//!
+//! One control plane serves every scenario, in order, inside a single test: starting it
+//! and waiting for RBAC to settle costs seconds, and the scenarios do not interfere.
+#![cfg(feature = "server")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const CLUSTER: &str = "e2e-cluster";
+
+fn control_plane_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/control-plane.sh")
+}
+
+/// etcd + kube-apiserver, torn down on drop.
+struct ControlPlane {
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl ControlPlane {
+    fn up(dir: &Path, webhook_kubeconfig: &Path) -> Self {
+        let status = Command::new("bash")
+            .arg(control_plane_script())
+            .arg("up")
+            .arg(dir)
+            .env("WEBHOOK_KUBECONFIG", webhook_kubeconfig)
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .status()
+            .expect("run control-plane.sh");
+        let cp = ControlPlane {
+            dir: dir.to_path_buf(),
+            env: read_env(&dir.join("env")),
+        };
+        assert!(status.success(), "control-plane.sh up failed");
+        cp
+    }
+
+    fn var(&self, name: &str) -> String {
+        self.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{name} missing from the control plane's env file"))
+    }
+
+    fn admin_apply(&self, yaml: &str) {
+        let mut child = Command::new(kubectl())
+            .arg("--kubeconfig")
+            .arg(self.var("ADMIN_KUBECONFIG"))
+            .args(["apply", "-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(yaml.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_success(&out);
+    }
+}
+
+impl Drop for ControlPlane {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(control_plane_script())
+            .arg("down")
+            .arg(&self.dir)
+            .status();
+    }
+}
+
+fn read_env(path: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("export ").or(Some(l.trim())))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches(|c| c == '"' || c == '\'').to_string()))
+        .collect()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Our webhook, started from a config file; stopped on drop.
+struct Webhook {
+    child: Child,
+}
+
+impl Drop for Webhook {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_webhook(sts: &StandIn, config: &Path, port: u16) -> Webhook {
+    let child = Command::new(bin())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HTTPS_PROXY", &sts.proxy_url)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("AWS_CA_BUNDLE", &sts.ca_file)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["server", "--health-port", "0", "-c"])
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "webhook did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Webhook { child }
+}
+
+/// A kubeconfig for a user whose exec plugin is `command args…`.
+fn user_kubeconfig(dir: &Path, name: &str, cp: &ControlPlane, api_version: &str, command: &str, args: &[&str], env: &[(&str, String)]) -> PathBuf {
+    let args_yaml: String = args.iter().map(|a| format!("      - \"{a}\"\n")).collect();
+    let env_yaml: String = env
+        .iter()
+        .map(|(k, v)| format!("      - name: {k}\n        value: \"{v}\"\n"))
+        .collect();
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: e2e\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
+         users:\n- name: {name}\n  user:\n    exec:\n      apiVersion: {api_version}\n      command: {command}\n      interactiveMode: Never\n      args:\n{args_yaml}      env:\n{env_yaml}\
+         contexts:\n- name: e2e\n  context:\n    cluster: e2e\n    user: {name}\ncurrent-context: e2e\n",
+        server = cp.var("APISERVER_URL"),
+        ca = cp.var("APISERVER_CA"),
+    );
+    let path = dir.join(format!("{name}.kubeconfig"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn kubectl_as(kubeconfig: &Path, args: &[&str]) -> Output {
+    Command::new(kubectl())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", kubeconfig.parent().unwrap())
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[track_caller]
+fn whoami(kubeconfig: &Path) -> Value {
+    let out = kubectl_as(kubeconfig, &["auth", "whoami", "-o", "json"]);
+    assert_success(&out);
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[track_caller]
+fn assert_unauthorized(out: &Output) {
+    assert!(!out.status.success(), "expected a refusal: {}", stdout(out));
+    let err = stderr(out);
+    assert!(
+        err.contains("Unauthorized") || err.contains("the server has asked for the client to provide credentials"),
+        "{err}"
+    );
+}
+
+fn client_env(sts: &StandIn, akid: &str, secret: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", akid.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
+        ("AWS_REGION", "us-west-2".to_string()),
+        ("AWS_DEFAULT_REGION", "us-west-2".to_string()),
+        ("AWS_STS_REGIONAL_ENDPOINTS", "regional".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("HTTPS_PROXY", sts.proxy_url.clone()),
+        ("NO_PROXY", "127.0.0.1,localhost".to_string()),
+        ("AWS_CA_BUNDLE", sts.ca_file.display().to_string()),
+    ]
+}
+
+#[test]
+fn end_to_end_scenarios() {
+    let sts = StandIn::start();
+    let work = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let state = work.path().join("state");
+    let webhook_kubeconfig = work.path().join("webhook.kubeconfig");
+    let config = work.path().join("authenticator.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "clusterID: {CLUSTER}\nserver:\n  port: {port}\n  stateDir: {state}\n  generateKubeconfig: {kc}\n  hostname: 127.0.0.1\n\
+             \x20 mapUsers:\n  - userarn: {ALICE_ARN}\n    username: alice\n    groups:\n    - devs\n\
+             \x20 mapRoles:\n  - rolearn: {DEV_ROLE}\n    username: \"dev:{{{{SessionName}}}}\"\n    groups:\n    - devs\n",
+            state = state.display(),
+            kc = webhook_kubeconfig.display()
+        ),
+    )
+    .unwrap();
+
+    // Our own `init` writes the certificate and the webhook kubeconfig the apiserver reads.
+    let out = Command::new(bin())
+        .arg("-c")
+        .arg(&config)
+        .args(["init", "--feature-gates=ConfiguredInitDirectories=true"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let cert_before = std::fs::read_to_string(state.join("cert.pem")).unwrap();
+
+    let mut webhook = start_webhook(&sts, &config, port);
+    let cp = ControlPlane::up(&work.path().join("cp"), &webhook_kubeconfig);
+    cp.admin_apply(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: pod-reader\n  namespace: default\n\
+         rules:\n- apiGroups: [\"\"]\n  resources: [\"pods\"]\n  verbs: [\"get\", \"list\"]\n---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: devs-read-pods\n  namespace: default\n\
+         subjects:\n- kind: Group\n  name: devs\n  apiGroup: rbac.authorization.k8s.io\n\
+         roleRef:\n  kind: Role\n  name: pod-reader\n  apiGroup: rbac.authorization.k8s.io\n",
+    );
+
+    let alice_env = client_env(&sts, ALICE_AKID, ALICE_SECRET);
+    let token_args = ["token", "-i", CLUSTER];
+
+    // Scenarios 1 and 5: a mapped user, through both ExecCredential versions.
+    for api_version in ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"] {
+        let kc = user_kubeconfig(work.path(), "alice", &cp, api_version, bin(), &token_args, &alice_env);
+        let me = whoami(&kc);
+        let info = &me["status"]["userInfo"];
+        assert_eq!(info["username"], "alice", "{me}");
+        let groups: Vec<&str> = info["groups"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
+        assert!(groups.contains(&"devs") && groups.contains(&"system:authenticated"), "{groups:?}");
+        assert_eq!(info["extra"]["arn"][0], ALICE_ARN);
+        assert_eq!(info["extra"]["accessKeyId"][0], ALICE_AKID);
+        assert_eq!(info["uid"], "aws-iam-authenticator:111122223333:AIDAALICEEXAMPLE00001");
+        // RBAC: get pods is granted, delete is not.
+        let out = kubectl_as(&kc, &["get", "pods", "-n", "default"]);
+        assert_success(&out);
+        let out = kubectl_as(&kc, &["delete", "pod", "no-such-pod", "-n", "default"]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("Forbidden") || stderr(&out).contains("forbidden"), "{}", stderr(&out));
+    }
+    eprintln!("scenario 1 (mapped user + RBAC) and 5 (v1 and v1beta1): ok");
+
+    // Scenario 2: an assumed role whose mapping uses {{SessionName}}.
+    let kc = user_kubeconfig(
+        work.path(),
+        "role",
+        &cp,
+        "client.authentication.k8s.io/v1",
+        bin(),
+        &["token", "-i", CLUSTER, "-r", DEV_ROLE, "-s", "jane@example.com"],
+        &alice_env,
+    );
+    assert_eq!(whoami(&kc)["status"]["userInfo"]["username"], "dev:jane-example.com");
+    eprintln!("scenario 2 (assumed role with {{{{SessionName}}}}): ok");
+
+    // Scenario 3: an unmapped identity, and a token for another cluster.
+    let bob = user_kubeconfig(work.path(), "bob", &cp, "client.authentication.k8s.io/v1", bin(), &token_args, &client_env(&sts, BOB_AKID, BOB_SECRET));
+    assert_unauthorized(&kubectl_as(&bob, &["get", "pods"]));
+    let other = user_kubeconfig(work.path(), "other", &cp, "client.authentication.k8s.io/v1", bin(), &["token", "-i", "another-cluster"], &alice_env);
+    assert_unauthorized(&kubectl_as(&other, &["get", "pods"]));
+    eprintln!("scenario 3 (unmapped, wrong cluster): ok");
+
+    // Scenario 4: an expired token (signed 16 minutes ago) as a static bearer token.
+    {
+        use aws_credential_types::Credentials;
+        use aws_iam_authenticator::token::{TokenRequest, generate};
+        let creds = Credentials::new(ALICE_AKID, ALICE_SECRET, None, None, "test");
+        let token = generate(&TokenRequest {
+            cluster_id: CLUSTER,
+            host: "sts.us-west-2.amazonaws.com",
+            region: "us-west-2",
+            credentials: &creds,
+            signing_time: std::time::SystemTime::now() - Duration::from_secs(16 * 60),
+        })
+        .unwrap();
+        let out = Command::new(kubectl())
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .args(["--server", &cp.var("APISERVER_URL"), "--certificate-authority", &cp.var("APISERVER_CA"), "--token", &token.token, "get", "pods"])
+            .output()
+            .unwrap();
+        assert_unauthorized(&out);
+    }
+    eprintln!("scenario 4 (expired token): ok");
+
+    // Scenario 7: the webhook restarts with the same certificate; the apiserver keeps working.
+    drop(webhook);
+    webhook = start_webhook(&sts, &config, port);
+    assert_eq!(std::fs::read_to_string(state.join("cert.pem")).unwrap(), cert_before);
+    let kc = user_kubeconfig(work.path(), "alice-again", &cp, "client.authentication.k8s.io/v1", bin(), &token_args, &alice_env);
+    assert_eq!(whoami(&kc)["status"]["userInfo"]["username"], "alice");
+    eprintln!("scenario 7 (webhook restart): ok");
+
+    // Scenario 8: a token minted by `aws eks get-token`.
+    let aws = aws_cli();
+    let kc = user_kubeconfig(
+        work.path(),
+        "awscli",
+        &cp,
+        "client.authentication.k8s.io/v1beta1",
+        aws.to_str().unwrap(),
+        &["eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"],
+        &alice_env,
+    );
+    assert_eq!(whoami(&kc)["status"]["userInfo"]["username"], "alice");
+    eprintln!("scenario 8 (aws eks get-token): ok");
+    drop(webhook);
+}
+
+/// Scenario 6 needs a Kubernetes-backed mapper (the aws-auth ConfigMap or
+/// IAMIdentityMapping), which the backends issue delivers; MountedFile mappings are only
+/// read at start-up.
+#[test]
+#[ignore = "waits for the EKSConfigMap / IAMIdentityMapping backends (the backends issue)"]
+fn scenario_6_mapping_changes_live() {
+    panic!("waits for the EKSConfigMap / IAMIdentityMapping backends");
+}
