@@ -34,6 +34,8 @@ impl ControlPlane {
             .arg("up")
             .arg(dir)
             .env("WEBHOOK_KUBECONFIG", webhook_kubeconfig)
+            // A killed test run must not leave etcd and kube-apiserver behind.
+            .env("CONTROL_PLANE_PARENT_PID", std::process::id().to_string())
             .env("NO_PROXY", "127.0.0.1,localhost")
             .status()
             .expect("run control-plane.sh");
@@ -64,7 +66,12 @@ impl ControlPlane {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(yaml.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(yaml.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert_success(&out);
     }
@@ -86,12 +93,21 @@ fn read_env(path: &Path) -> Vec<(String, String)> {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("export ").or(Some(l.trim())))
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches(|c| c == '"' || c == '\'').to_string()))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.trim_matches(|c| c == '"' || c == '\'').to_string(),
+            )
+        })
         .collect()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Our webhook, started from a config file; stopped on drop.
@@ -129,7 +145,15 @@ fn start_webhook(sts: &StandIn, config: &Path, port: u16) -> Webhook {
 }
 
 /// A kubeconfig for a user whose exec plugin is `command args…`.
-fn user_kubeconfig(dir: &Path, name: &str, cp: &ControlPlane, api_version: &str, command: &str, args: &[&str], env: &[(&str, String)]) -> PathBuf {
+fn user_kubeconfig(
+    dir: &Path,
+    name: &str,
+    cp: &ControlPlane,
+    api_version: &str,
+    command: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+) -> PathBuf {
     let args_yaml: String = args.iter().map(|a| format!("      - \"{a}\"\n")).collect();
     let env_yaml: String = env
         .iter()
@@ -172,7 +196,8 @@ fn assert_unauthorized(out: &Output) {
     assert!(!out.status.success(), "expected a refusal: {}", stdout(out));
     let err = stderr(out);
     assert!(
-        err.contains("Unauthorized") || err.contains("the server has asked for the client to provide credentials"),
+        err.contains("Unauthorized")
+            || err.contains("the server has asked for the client to provide credentials"),
         "{err}"
     );
 }
@@ -235,22 +260,48 @@ fn end_to_end_scenarios() {
     let token_args = ["token", "-i", CLUSTER];
 
     // Scenarios 1 and 5: a mapped user, through both ExecCredential versions.
-    for api_version in ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"] {
-        let kc = user_kubeconfig(work.path(), "alice", &cp, api_version, bin(), &token_args, &alice_env);
+    for api_version in [
+        "client.authentication.k8s.io/v1",
+        "client.authentication.k8s.io/v1beta1",
+    ] {
+        let kc = user_kubeconfig(
+            work.path(),
+            "alice",
+            &cp,
+            api_version,
+            bin(),
+            &token_args,
+            &alice_env,
+        );
         let me = whoami(&kc);
         let info = &me["status"]["userInfo"];
         assert_eq!(info["username"], "alice", "{me}");
-        let groups: Vec<&str> = info["groups"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
-        assert!(groups.contains(&"devs") && groups.contains(&"system:authenticated"), "{groups:?}");
+        let groups: Vec<&str> = info["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_str().unwrap())
+            .collect();
+        assert!(
+            groups.contains(&"devs") && groups.contains(&"system:authenticated"),
+            "{groups:?}"
+        );
         assert_eq!(info["extra"]["arn"][0], ALICE_ARN);
         assert_eq!(info["extra"]["accessKeyId"][0], ALICE_AKID);
-        assert_eq!(info["uid"], "aws-iam-authenticator:111122223333:AIDAALICEEXAMPLE00001");
+        assert_eq!(
+            info["uid"],
+            "aws-iam-authenticator:111122223333:AIDAALICEEXAMPLE00001"
+        );
         // RBAC: get pods is granted, delete is not.
         let out = kubectl_as(&kc, &["get", "pods", "-n", "default"]);
         assert_success(&out);
         let out = kubectl_as(&kc, &["delete", "pod", "no-such-pod", "-n", "default"]);
         assert!(!out.status.success());
-        assert!(stderr(&out).contains("Forbidden") || stderr(&out).contains("forbidden"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("Forbidden") || stderr(&out).contains("forbidden"),
+            "{}",
+            stderr(&out)
+        );
     }
     eprintln!("scenario 1 (mapped user + RBAC) and 5 (v1 and v1beta1): ok");
 
@@ -261,16 +312,43 @@ fn end_to_end_scenarios() {
         &cp,
         "client.authentication.k8s.io/v1",
         bin(),
-        &["token", "-i", CLUSTER, "-r", DEV_ROLE, "-s", "jane@example.com"],
+        &[
+            "token",
+            "-i",
+            CLUSTER,
+            "-r",
+            DEV_ROLE,
+            "-s",
+            "jane@example.com",
+        ],
         &alice_env,
     );
-    assert_eq!(whoami(&kc)["status"]["userInfo"]["username"], "dev:jane-example.com");
+    assert_eq!(
+        whoami(&kc)["status"]["userInfo"]["username"],
+        "dev:jane-example.com"
+    );
     eprintln!("scenario 2 (assumed role with {{{{SessionName}}}}): ok");
 
     // Scenario 3: an unmapped identity, and a token for another cluster.
-    let bob = user_kubeconfig(work.path(), "bob", &cp, "client.authentication.k8s.io/v1", bin(), &token_args, &client_env(&sts, BOB_AKID, BOB_SECRET));
+    let bob = user_kubeconfig(
+        work.path(),
+        "bob",
+        &cp,
+        "client.authentication.k8s.io/v1",
+        bin(),
+        &token_args,
+        &client_env(&sts, BOB_AKID, BOB_SECRET),
+    );
     assert_unauthorized(&kubectl_as(&bob, &["get", "pods"]));
-    let other = user_kubeconfig(work.path(), "other", &cp, "client.authentication.k8s.io/v1", bin(), &["token", "-i", "another-cluster"], &alice_env);
+    let other = user_kubeconfig(
+        work.path(),
+        "other",
+        &cp,
+        "client.authentication.k8s.io/v1",
+        bin(),
+        &["token", "-i", "another-cluster"],
+        &alice_env,
+    );
     assert_unauthorized(&kubectl_as(&other, &["get", "pods"]));
     eprintln!("scenario 3 (unmapped, wrong cluster): ok");
 
@@ -289,7 +367,16 @@ fn end_to_end_scenarios() {
         .unwrap();
         let out = Command::new(kubectl())
             .env("NO_PROXY", "127.0.0.1,localhost")
-            .args(["--server", &cp.var("APISERVER_URL"), "--certificate-authority", &cp.var("APISERVER_CA"), "--token", &token.token, "get", "pods"])
+            .args([
+                "--server",
+                &cp.var("APISERVER_URL"),
+                "--certificate-authority",
+                &cp.var("APISERVER_CA"),
+                "--token",
+                &token.token,
+                "get",
+                "pods",
+            ])
             .output()
             .unwrap();
         assert_unauthorized(&out);
@@ -299,8 +386,19 @@ fn end_to_end_scenarios() {
     // Scenario 7: the webhook restarts with the same certificate; the apiserver keeps working.
     drop(webhook);
     webhook = start_webhook(&sts, &config, port);
-    assert_eq!(std::fs::read_to_string(state.join("cert.pem")).unwrap(), cert_before);
-    let kc = user_kubeconfig(work.path(), "alice-again", &cp, "client.authentication.k8s.io/v1", bin(), &token_args, &alice_env);
+    assert_eq!(
+        std::fs::read_to_string(state.join("cert.pem")).unwrap(),
+        cert_before
+    );
+    let kc = user_kubeconfig(
+        work.path(),
+        "alice-again",
+        &cp,
+        "client.authentication.k8s.io/v1",
+        bin(),
+        &token_args,
+        &alice_env,
+    );
     assert_eq!(whoami(&kc)["status"]["userInfo"]["username"], "alice");
     eprintln!("scenario 7 (webhook restart): ok");
 
@@ -312,7 +410,14 @@ fn end_to_end_scenarios() {
         &cp,
         "client.authentication.k8s.io/v1beta1",
         aws.to_str().unwrap(),
-        &["eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"],
+        &[
+            "eks",
+            "get-token",
+            "--cluster-name",
+            CLUSTER,
+            "--output",
+            "json",
+        ],
         &alice_env,
     );
     assert_eq!(whoami(&kc)["status"]["userInfo"]["username"], "alice");
