@@ -645,3 +645,166 @@ fn duplicate_mappings_are_reported_at_startup_and_tokens_never_logged() {
         "the token leaked into the logs"
     );
 }
+
+/// Polls `check` until it returns `Some`, for at most `bound`; returns the value and how
+/// long it took. The bound is what the README promises for reloads.
+#[track_caller]
+fn within<T>(bound: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> (T, Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return (v, start.elapsed());
+        }
+        assert!(start.elapsed() < bound, "not within {bound:?}: {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn username_of(server: &Server, token: &str) -> Option<String> {
+    let (status, body) = server.review("authentication.k8s.io/v1", token);
+    (status == 200).then(|| body["status"]["user"]["username"].as_str().unwrap().to_string())
+}
+
+fn dynamic_file(username: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    json!({
+        "Version": "1",
+        "LastUpdatedDateTime": now.to_string(),
+        "mapUsers": [{"userarn": ALICE_ARN, "username": username, "groups": ["devs"]}]
+    })
+    .to_string()
+}
+
+fn write_atomically(path: &Path, text: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[test]
+fn dynamic_file_follows_rewrites_tears_and_removal() {
+    let sts = StandIn::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mapping.json");
+    let config = format!(
+        "clusterID: test-cluster\nserver:\n  backendMode: [DynamicFile]\n  dynamicfilepath: {}\n",
+        path.display()
+    );
+    let server = start_server(&sts, &config, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let token = alice_token(&sts, home.path(), "test-cluster");
+    let bound = Duration::from_secs(2);
+
+    // No file yet: nothing mapped.
+    assert_eq!(server.review("authentication.k8s.io/v1", &token).0, 403);
+
+    // Created atomically.
+    write_atomically(&path, &dynamic_file("alice-1"));
+    let (_, took) = within(bound, "file created", || {
+        (username_of(&server, &token)? == "alice-1").then_some(())
+    });
+    eprintln!("DynamicFile creation picked up in {took:?}");
+
+    // Rewritten in place, and caught half-written: the last good mapping stays.
+    let next = dynamic_file("alice-2");
+    let (head, tail) = next.split_at(next.len() / 2);
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(head.as_bytes()).unwrap();
+        f.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(username_of(&server, &token).as_deref(), Some("alice-1"));
+        f.write_all(tail.as_bytes()).unwrap();
+    }
+    let (_, took) = within(bound, "in-place rewrite", || {
+        (username_of(&server, &token)? == "alice-2").then_some(())
+    });
+    eprintln!("DynamicFile in-place rewrite picked up in {took:?}");
+    let metrics = server.metrics();
+    assert!(
+        metrics.contains("aws_iam_authenticator_dynamicfile_failures_total 1")
+            || metrics.contains("aws_iam_authenticator_dynamicfile_failures_total 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("aws_iam_authenticator_dynamic_e2e_latency_seconds_count{type=\"dynamic_file\"}"),
+        "{metrics}"
+    );
+
+    // Invalid JSON: still the last good mapping.
+    write_atomically(&path, "{\"mapUsers\": [");
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(username_of(&server, &token).as_deref(), Some("alice-2"));
+
+    // Removed: cleared. Re-created: mapped again.
+    std::fs::remove_file(&path).unwrap();
+    within(bound, "file removed", || {
+        (server.review("authentication.k8s.io/v1", &token).0 == 403).then_some(())
+    });
+    write_atomically(&path, &dynamic_file("alice-3"));
+    within(bound, "file re-created", || {
+        (username_of(&server, &token)? == "alice-3").then_some(())
+    });
+}
+
+#[test]
+fn dynamic_backend_mode_switches_the_chain_at_run_time() {
+    let sts = StandIn::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("mapping.json");
+    let modes = dir.path().join("backend-mode.json");
+    write_atomically(&mapping, &dynamic_file("alice-dynamic"));
+    let config = format!(
+        "clusterID: test-cluster\nserver:\n  backendMode: [MountedFile, DynamicFile]\n  dynamicfilepath: {}\n  dynamicBackendModePath: {}\n\
+         \x20 mapUsers:\n  - userarn: {ALICE_ARN}\n    username: alice-mounted\n",
+        mapping.display(),
+        modes.display()
+    );
+    let server = start_server(&sts, &config, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let token = alice_token(&sts, home.path(), "test-cluster");
+    let bound = Duration::from_secs(2);
+    let gauge = |name: &str| {
+        server
+            .metrics()
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("aws_iam_authenticator_{name} ")))
+            .map(str::to_string)
+    };
+
+    within(bound, "configured chain", || {
+        (username_of(&server, &token)? == "alice-mounted").then_some(())
+    });
+    assert_eq!(gauge("dynamic_file_enabled").as_deref(), Some("1"));
+    assert_eq!(gauge("dynamic_file_only").as_deref(), Some("0"));
+
+    write_atomically(&modes, r#"{"backendMode":"DynamicFile","Version":"1"}"#);
+    within(bound, "switch to DynamicFile only", || {
+        (username_of(&server, &token)? == "alice-dynamic").then_some(())
+    });
+    assert_eq!(gauge("dynamic_file_only").as_deref(), Some("1"));
+
+    // Unknown modes change nothing.
+    write_atomically(&modes, r#"{"backendMode":"DynamicFile Bogus"}"#);
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(username_of(&server, &token).as_deref(), Some("alice-dynamic"));
+
+    write_atomically(&modes, r#"{"backendMode":"MountedFile DynamicFile"}"#);
+    within(bound, "switch back", || {
+        (username_of(&server, &token)? == "alice-mounted").then_some(())
+    });
+    write_atomically(&modes, r#"{"backendMode":"DynamicFile MountedFile"}"#);
+    within(bound, "reordered", || {
+        (username_of(&server, &token)? == "alice-dynamic").then_some(())
+    });
+    // Removing the file reverts to the configured modes.
+    std::fs::remove_file(&modes).unwrap();
+    within(bound, "revert on removal", || {
+        (username_of(&server, &token)? == "alice-mounted").then_some(())
+    });
+    assert_eq!(gauge("dynamic_file_only").as_deref(), Some("0"));
+}

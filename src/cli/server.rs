@@ -32,7 +32,7 @@ pub(crate) struct ServerArgs {
     /// Port to bind the server to listen to
     #[arg(long = "port", value_name = "PORT")]
     port: Option<u16>,
-    /// Port of the plain-HTTP health endpoint on the same address (0 disables)
+    /// Port of the plain-HTTP health endpoint, on all interfaces as upstream (0 disables)
     #[arg(long = "health-port", value_name = "PORT")]
     health_port: Option<u16>,
     /// Ordered list of backends to get mappings from (MountedFile, EKSConfigMap, CRD, DynamicFile)

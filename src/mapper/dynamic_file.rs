@@ -17,10 +17,12 @@
 //! must name the identity's ARN (path stripped), else [`MapError::ArnMismatch`].
 //! There is no SSO matching and no validation beyond "the key is present".
 
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use super::file_watch::{self, FileState};
 use super::{
-    BackendMode, IdentityMapping, MapError, Mapper, MappingIndex, Node, RoleMapping, UserMapping,
+    BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, MappingIndex, Node, RoleMapping, UserMapping,
 };
 use crate::token::identity::Identity;
 
@@ -332,6 +334,60 @@ impl DynamicFileMapper {
             Err(poisoned) => *poisoned.into_inner() = data,
         }
     }
+}
+
+/// Keeps `mapper` in step with the DynamicFile at `path`; runs until dropped.
+///
+/// As upstream: the file is loaded when it appears and on every change, a file that does
+/// not parse (including one caught half-written) leaves the last good mappings in place
+/// and counts a `dynamicfile_failures_total`, and a removed file clears the mappings.
+/// Every reload after the first reports `dynamic_e2e_latency_seconds{type="dynamic_file"}`,
+/// measured from the file's `LastUpdatedDateTime`.
+pub async fn run_watch(
+    path: PathBuf,
+    mapper: Arc<DynamicFileMapper>,
+    observer: Arc<dyn BackendObserver>,
+) {
+    let mut loaded_once = false;
+    let shown = path.display().to_string();
+    file_watch::watch(path, move |state| match state {
+        FileState::Absent => {
+            if mapper.snapshot().role_count() + mapper.snapshot().user_count() > 0 {
+                tracing::info!(path = %shown, "the DynamicFile was removed: mappings cleared");
+            } else {
+                tracing::info!(path = %shown, "waiting for the DynamicFile to be created");
+            }
+            mapper.clear();
+        }
+        FileState::Present(bytes) => match mapper.load(&bytes) {
+            Ok(data) => {
+                for warning in data.warnings() {
+                    tracing::warn!(path = %shown, "{warning}");
+                }
+                if loaded_once && let Some(ts) = data.last_updated_unix_secs() {
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                    let secs = u64::try_from(now.saturating_sub(ts)).unwrap_or(0);
+                    observer.reloaded("dynamic_file", std::time::Duration::from_secs(secs));
+                }
+                loaded_once = true;
+                tracing::info!(
+                    path = %shown,
+                    version = data.version(),
+                    roles = data.role_count(),
+                    users = data.user_count(),
+                    "loaded the DynamicFile"
+                );
+            }
+            Err(e) => {
+                observer.dynamic_file_failure();
+                tracing::error!(
+                    path = %shown,
+                    "cannot load the DynamicFile: {e}; keeping the last good mappings"
+                );
+            }
+        },
+    })
+    .await;
 }
 
 /// Strict mode: a mapping's ARN, if any, must be the identity's (path stripped), else

@@ -30,8 +30,10 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod configmap;
+pub mod crd;
 pub mod dynamic_file;
 pub mod file;
+pub mod file_watch;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -1003,6 +1005,17 @@ pub trait Mapper: Send + Sync {
     fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError>;
     /// Whether `mapAccounts` of this backend lists the account.
     fn is_account_allowed(&self, account_id: &str) -> bool;
+}
+
+/// What the running backends report (implemented by the server's metrics), so that the
+/// watchers stay independent of the metrics registry.
+pub trait BackendObserver: Send + Sync {
+    /// A Kubernetes watch failed (it is retried with backoff).
+    fn watch_failure(&self, mode: BackendMode);
+    /// The DynamicFile could not be loaded (the last good mapping stays).
+    fn dynamic_file_failure(&self);
+    /// A dynamic source was reloaded `latency` after its change was made.
+    fn reloaded(&self, kind: &str, latency: std::time::Duration);
 }
 
 /// Resolves an EC2 instance ID to its private DNS name (EC2 `DescribeInstances`).

@@ -5,21 +5,22 @@
 //! * [`init`] creates or reuses the serving certificate and writes the webhook kubeconfig.
 //! * [`http`] is the router (TokenReview, health, metrics); [`tls`] serves it.
 //! * [`metrics`] holds upstream's Prometheus metrics.
+//! * [`backends`] builds the mapper chain, runs the backends' watchers and switches the
+//!   chain from the dynamic backend-mode file.
 
+pub mod backends;
 pub mod config;
 pub mod http;
 pub mod init;
 pub mod metrics;
 pub mod tls;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
 pub use config::{FeatureGates, ServerError, ServerOptions};
 
-use crate::mapper::file::FileMapper;
-use crate::mapper::{BackendMode, Mapper, MapperChain};
 use crate::partition::HostPolicy;
 use crate::token::{StsClient, Verifier};
 
@@ -27,38 +28,6 @@ use crate::token::{StsClient, Verifier};
 /// as the Kubernetes client, builds a rustls config without naming a provider).
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// Builds the mapper chain for `options` (the MountedFile backend; the Kubernetes-backed
-/// ones are added by their own modules).
-pub fn build_mappers(options: &ServerOptions) -> Result<MapperChain, ServerError> {
-    let mut mappers: Vec<Arc<dyn Mapper>> = Vec::new();
-    for mode in &options.backend_modes {
-        match mode {
-            BackendMode::MountedFile => {
-                let (mapper, duplicates) = FileMapper::new(
-                    options.role_mappings.clone(),
-                    options.user_mappings.clone(),
-                    options.mapped_accounts.clone(),
-                    options.feature_gates.sso_role_match,
-                )
-                .map_err(|e| ServerError::Config(options.describe_config_error(&e)))?;
-                for dup in duplicates {
-                    tracing::warn!(
-                        "duplicate mapping in the MountedFile backend: {dup} (as upstream, the last one wins); remove the others"
-                    );
-                }
-                mappers.push(Arc::new(mapper));
-            }
-            other => {
-                return Err(ServerError::Config(format!(
-                    "backend mode {other} is not available in this build yet; use MountedFile"
-                )));
-            }
-        }
-    }
-    let reserved: HashMap<BackendMode, Vec<String>> = options.reserved_prefixes.clone();
-    Ok(MapperChain::new(mappers, reserved, None))
 }
 
 /// Runs the server until SIGTERM/Ctrl-C.
@@ -79,7 +48,12 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     let tls = tls::server_config(&pair).map_err(ServerError::Init)?;
 
     let metrics = Arc::new(metrics::Metrics::new());
-    let chain = build_mappers(&options)?;
+    let backends = Arc::new(backends::Backends::new(
+        options.clone(),
+        metrics.clone(),
+        None,
+    ));
+    let chain = backends.chain(&options.backend_modes).await?;
     let server_region = match crate::http::tls_context() {
         Ok(ctx) => crate::credentials::imds_region(&ctx).await,
         Err(_) => None,
@@ -102,6 +76,10 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         body_timeout: options.limits.header_read_timeout,
     });
 
+    if let Some(path) = options.dynamic_backend_mode_path.clone() {
+        tokio::spawn(Arc::clone(&backends).follow_backend_mode_file(path, Arc::clone(&state)));
+    }
+
     let addr: SocketAddr = format!("{}:{}", options.address, options.port)
         .parse()
         .map_err(|e| {
@@ -117,7 +95,9 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(port) = options.health_port {
-        let health_addr: SocketAddr = format!("{}:{port}", options.address)
+        // All interfaces, as upstream (`:21363`): existing DaemonSets probe the node's
+        // address with host networking.
+        let health_addr: SocketAddr = format!("0.0.0.0:{port}")
             .parse()
             .map_err(|e| ServerError::Config(format!("invalid health address: {e}")))?;
         let listener = tokio::net::TcpListener::bind(health_addr)

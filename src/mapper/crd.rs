@@ -1,0 +1,368 @@
+//! The `CRD` backend: `IAMIdentityMapping` custom resources
+//! (`iamauthenticator.k8s.aws/v1alpha1`, cluster-scoped), upstream's `pkg/mapper/crd`.
+//!
+//! The resource type is derived with kube's `CustomResource`, and its generated
+//! definition is the one in `deploy/iamidentitymapping.yaml` (a test compares them).
+//! A kube-rs reflector keeps every mapping in a store; after each change the mapper's
+//! index from lowercased canonical ARN to mapping is rebuilt and swapped in, so a lookup
+//! is one hash-map read and never waits on the API server.
+//!
+//! As upstream's controller does, `status.canonicalARN` is set to
+//! `canonicalize(lower(spec.arn))` (through the status subresource). Upstream indexes on
+//! that status field, so a new mapping only takes effect once its controller has written
+//! it; we index on the same value computed from `spec.arn`, which takes effect at once.
+//! Upstream never writes `status.userID`, and neither do we (it is kept in the schema).
+//! A mapping whose ARN cannot be canonicalised is skipped with a warning. When several
+//! mappings name the same ARN, the oldest wins (upstream: whichever its index returns
+//! first) and the others are reported.
+//!
+//! No `mapAccounts`, no SSO matching, no reserved prefixes: as upstream.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{BackendMode, BackendObserver, IdentityMapping, MapError, Mapper};
+use crate::token::identity::Identity;
+
+/// The spec of an `IAMIdentityMapping`: one IAM ARN and the Kubernetes user it maps to.
+#[derive(CustomResource, Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[kube(
+    group = "iamauthenticator.k8s.aws",
+    version = "v1alpha1",
+    kind = "IAMIdentityMapping",
+    plural = "iamidentitymappings",
+    singular = "iamidentitymapping",
+    status = "IAMIdentityMappingStatus",
+    printcolumn = r#"{"name":"ARN","type":"string","jsonPath":".spec.arn"}"#,
+    printcolumn = r#"{"name":"Username","type":"string","jsonPath":".spec.username"}"#
+)]
+pub struct IAMIdentityMappingSpec {
+    /// The IAM user or role ARN (an assumed-role ARN is canonicalised to its role).
+    pub arn: String,
+    /// The Kubernetes username (templates such as `{{SessionName}}` are rendered).
+    pub username: String,
+    /// The Kubernetes groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+/// The status of an `IAMIdentityMapping`, written by the server.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+pub struct IAMIdentityMappingStatus {
+    /// `canonicalize(lower(spec.arn))`.
+    #[serde(
+        rename = "canonicalARN",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub canonical_arn: Option<String>,
+    /// Reserved (upstream never sets it).
+    #[serde(rename = "userID", default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// What a lookup returns: the mapping's username and groups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Entry {
+    username: String,
+    groups: Vec<String>,
+}
+
+/// The CRD mapper: serves lookups from the index the watcher rebuilds.
+#[derive(Debug, Default)]
+pub struct CrdMapper {
+    index: RwLock<Arc<HashMap<String, Entry>>>,
+}
+
+/// The canonical ARN a mapping is indexed under.
+pub fn canonical_key(spec_arn: &str) -> Result<String, crate::arn::ArnError> {
+    crate::arn::canonicalize(&spec_arn.to_lowercase())
+}
+
+impl CrdMapper {
+    /// An empty mapper.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Rebuilds the index from every mapping in the store. Returns the duplicate ARNs
+    /// and the mappings that were skipped, as warnings.
+    pub fn rebuild(&self, mappings: &[Arc<IAMIdentityMapping>]) -> Vec<String> {
+        let mut sorted: Vec<&Arc<IAMIdentityMapping>> = mappings.iter().collect();
+        sorted.sort_by(|a, b| {
+            let key = |m: &IAMIdentityMapping| {
+                (
+                    m.metadata.creation_timestamp.as_ref().map(|t| t.0),
+                    m.metadata.name.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        let mut warnings = Vec::new();
+        let mut index: HashMap<String, (String, Entry)> = HashMap::new();
+        for m in sorted {
+            let name = m.metadata.name.clone().unwrap_or_default();
+            let key = match canonical_key(&m.spec.arn) {
+                Ok(k) => k,
+                Err(e) => {
+                    warnings.push(format!(
+                        "IAMIdentityMapping {name}: spec.arn {:?} is not a valid ARN: {e}; ignored",
+                        m.spec.arn
+                    ));
+                    continue;
+                }
+            };
+            if let Some((first, _)) = index.get(&key) {
+                warnings.push(format!(
+                    "IAMIdentityMapping {name} maps {key}, which {first} already maps; {first} wins (delete one of them)"
+                ));
+                continue;
+            }
+            index.insert(
+                key,
+                (
+                    name,
+                    Entry {
+                        username: m.spec.username.clone(),
+                        groups: m.spec.groups.clone(),
+                    },
+                ),
+            );
+        }
+        let index = Arc::new(index.into_iter().map(|(k, (_, e))| (k, e)).collect());
+        match self.index.write() {
+            Ok(mut guard) => *guard = index,
+            Err(poisoned) => *poisoned.into_inner() = index,
+        }
+        warnings
+    }
+
+    /// How many ARNs are mapped.
+    pub fn len(&self) -> usize {
+        self.snapshot().len()
+    }
+
+    /// Whether nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn snapshot(&self) -> Arc<HashMap<String, Entry>> {
+        match self.index.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+}
+
+impl Mapper for CrdMapper {
+    fn mode(&self) -> BackendMode {
+        BackendMode::Crd
+    }
+
+    /// Exact lookup of the lowercased canonical ARN; the returned `identity_arn` is
+    /// lowercased, as upstream.
+    fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError> {
+        let arn = identity.canonical_arn.to_lowercase();
+        let entry = self.snapshot().get(&arn).cloned().ok_or(MapError::NotMapped)?;
+        Ok(IdentityMapping {
+            identity_arn: arn,
+            username: entry.username,
+            groups: entry.groups,
+            userid: None,
+        })
+    }
+
+    fn is_account_allowed(&self, _account_id: &str) -> bool {
+        false
+    }
+}
+
+/// Keeps `mapper` in step with the cluster's `IAMIdentityMapping` objects and writes
+/// their `status.canonicalARN`; runs until dropped. Watch failures are retried with
+/// backoff.
+pub async fn run_watch(
+    client: kube::Client,
+    mapper: Arc<CrdMapper>,
+    observer: Arc<dyn BackendObserver>,
+) {
+    use futures_util::StreamExt;
+    use kube::runtime::{WatchStreamExt, reflector, watcher};
+
+    let api: kube::Api<IAMIdentityMapping> = kube::Api::all(client);
+    let (store, writer) = reflector::store();
+    let stream = watcher(api.clone(), watcher::Config::default())
+        .default_backoff()
+        .reflect(writer);
+    let mut stream = std::pin::pin!(stream);
+    let mut synced = false;
+    while let Some(event) = stream.next().await {
+        let changed = match event {
+            Ok(watcher::Event::Apply(m) | watcher::Event::InitApply(m)) => {
+                write_status(&api, &m).await;
+                synced
+            }
+            Ok(watcher::Event::Delete(_)) => synced,
+            Ok(watcher::Event::Init) => false,
+            Ok(watcher::Event::InitDone) => {
+                synced = true;
+                true
+            }
+            Err(e) => {
+                observer.watch_failure(BackendMode::Crd);
+                tracing::warn!("watching IAMIdentityMappings failed: {e}; retrying with backoff");
+                false
+            }
+        };
+        if changed {
+            for warning in mapper.rebuild(&store.state()) {
+                tracing::warn!("{warning}");
+            }
+            tracing::debug!(mapped = mapper.len(), "IAMIdentityMapping index rebuilt");
+        }
+    }
+}
+
+/// Sets `status.canonicalARN` when it is missing or stale (upstream's controller).
+/// Failures are logged; the next change of the object retries.
+async fn write_status(api: &kube::Api<IAMIdentityMapping>, mapping: &IAMIdentityMapping) {
+    let Some(name) = mapping.metadata.name.as_deref() else {
+        return;
+    };
+    let Ok(canonical) = canonical_key(&mapping.spec.arn) else {
+        return;
+    };
+    let current = mapping
+        .status
+        .as_ref()
+        .and_then(|s| s.canonical_arn.as_deref());
+    if current == Some(canonical.as_str()) {
+        return;
+    }
+    let patch = serde_json::json!({ "status": { "canonicalARN": canonical } });
+    match api
+        .patch_status(
+            name,
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&patch),
+        )
+        .await
+    {
+        Ok(_) => tracing::info!(name, canonical_arn = %canonical, "IAMIdentityMapping status synced"),
+        Err(e) => tracing::warn!(name, "cannot update the IAMIdentityMapping status: {e}"),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use kube::CustomResourceExt;
+
+    fn mapping(name: &str, arn: &str, username: &str, created: i64) -> Arc<IAMIdentityMapping> {
+        let mut m = IAMIdentityMapping::new(
+            name,
+            IAMIdentityMappingSpec {
+                arn: arn.into(),
+                username: username.into(),
+                groups: vec!["g".into()],
+            },
+        );
+        m.metadata.creation_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+            k8s_openapi::jiff::Timestamp::from_second(created).unwrap(),
+        ));
+        Arc::new(m)
+    }
+
+    fn identity(canonical: &str) -> Identity {
+        Identity {
+            arn: canonical.into(),
+            canonical_arn: canonical.into(),
+            account_id: "111122223333".into(),
+            user_id: "AIDA".into(),
+            session_name: String::new(),
+            access_key_id: "AKIA".into(),
+            sts_endpoint: "sts.amazonaws.com".into(),
+        }
+    }
+
+    #[test]
+    fn lookups_use_the_canonical_lowercased_arn() {
+        let m = CrdMapper::new();
+        let warnings = m.rebuild(&[
+            mapping("a", "arn:aws:iam::111122223333:user/Alice", "alice", 1),
+            // An assumed-role ARN maps its role, path dropped.
+            mapping(
+                "b",
+                "arn:aws:sts::111122223333:assumed-role/Dev/session",
+                "dev",
+                2,
+            ),
+        ]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let got = m
+            .map(&identity("arn:aws:iam::111122223333:user/ALICE"))
+            .unwrap();
+        assert_eq!(got.username, "alice");
+        assert_eq!(got.identity_arn, "arn:aws:iam::111122223333:user/alice");
+        assert_eq!(
+            m.map(&identity("arn:aws:iam::111122223333:role/dev"))
+                .unwrap()
+                .username,
+            "dev"
+        );
+        assert!(matches!(
+            m.map(&identity("arn:aws:iam::111122223333:user/bob")),
+            Err(MapError::NotMapped)
+        ));
+        assert!(!m.is_account_allowed("111122223333"));
+    }
+
+    #[test]
+    fn duplicates_keep_the_oldest_and_bad_arns_are_reported() {
+        let m = CrdMapper::new();
+        let warnings = m.rebuild(&[
+            mapping("newer", "arn:aws:iam::111122223333:user/alice", "second", 20),
+            mapping("older", "arn:aws:iam::111122223333:user/alice", "first", 10),
+            mapping("bad", "not-an-arn", "x", 5),
+        ]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings.iter().any(|w| w.contains("bad") && w.contains("not a valid ARN")));
+        assert!(warnings.iter().any(|w| w.contains("newer") && w.contains("older wins")));
+        assert_eq!(
+            m.map(&identity("arn:aws:iam::111122223333:user/alice"))
+                .unwrap()
+                .username,
+            "first"
+        );
+        // A rebuild replaces the whole index.
+        m.rebuild(&[]);
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn the_derived_definition_is_the_one_in_deploy() {
+        let crd = IAMIdentityMapping::crd();
+        let v = serde_json::to_value(&crd).unwrap();
+        assert_eq!(v["metadata"]["name"], "iamidentitymappings.iamauthenticator.k8s.aws");
+        assert_eq!(v["spec"]["scope"], "Cluster");
+        let version = &v["spec"]["versions"][0];
+        assert_eq!(version["name"], "v1alpha1");
+        assert_eq!(version["subresources"]["status"], serde_json::json!({}));
+        let spec = &version["schema"]["openAPIV3Schema"]["properties"]["spec"];
+        let mut required: Vec<&str> = spec["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        required.sort_unstable();
+        assert_eq!(required, ["arn", "username"]);
+        let status = &version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"];
+        assert!(status.get("canonicalARN").is_some() && status.get("userID").is_some());
+    }
+}

@@ -1,0 +1,256 @@
+//! The mapping backends while the server runs: building each one once, starting its
+//! watcher, assembling the chain in `backendMode` order, and switching the chain at run
+//! time from the dynamic backend-mode file (`server.dynamicBackendModePath`).
+//!
+//! Each backend is created the first time a chain needs it and then kept (with its
+//! watcher running) for the life of the process, so switching modes back and forth never
+//! drops a warm store or opens a second watch.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{OnceCell, mpsc};
+
+use super::config::{ServerError, ServerOptions};
+use super::http::AppState;
+use super::metrics::Metrics;
+use crate::mapper::configmap::ConfigMapMapper;
+use crate::mapper::crd::CrdMapper;
+use crate::mapper::dynamic_file::{DynamicFileMapper, parse_backend_mode_file};
+use crate::mapper::file::FileMapper;
+use crate::mapper::file_watch::{self, FileState};
+use crate::mapper::{
+    BackendMode, BackendObserver, Mapper, MapperChain, PrivateDnsLookup, validate_backend_modes,
+};
+
+impl BackendObserver for Metrics {
+    fn watch_failure(&self, mode: BackendMode) {
+        // Upstream only has a counter for the aws-auth watch.
+        if mode == BackendMode::EksConfigMap {
+            self.configmap_watch_failures.inc();
+        }
+    }
+    fn dynamic_file_failure(&self) {
+        self.dynamicfile_failures.inc();
+    }
+    fn reloaded(&self, kind: &str, latency: Duration) {
+        self.observe_dynamic_e2e(kind, latency);
+    }
+}
+
+/// The backends of one server.
+pub struct Backends {
+    options: ServerOptions,
+    metrics: Arc<Metrics>,
+    ec2: Option<Arc<dyn PrivateDnsLookup>>,
+    kube: OnceCell<kube::Client>,
+    built: tokio::sync::Mutex<HashMap<BackendMode, Arc<dyn Mapper>>>,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Backends {
+    fn drop(&mut self) {
+        if let Ok(tasks) = self.tasks.lock() {
+            for task in tasks.iter() {
+                task.abort();
+            }
+        }
+    }
+}
+
+/// A Kubernetes client from `--kubeconfig` / `--master`, else the in-cluster
+/// service-account configuration, as upstream (which never reads `$KUBECONFIG`).
+pub async fn kube_client(
+    kubeconfig: Option<&str>,
+    master: Option<&str>,
+) -> Result<kube::Client, String> {
+    let bad_master = |e: &dyn std::fmt::Display| format!("invalid --master URL: {e}");
+    let mut config = match kubeconfig {
+        Some(path) => {
+            let file = kube::config::Kubeconfig::read_from(path)
+                .map_err(|e| format!("can't read the kubeconfig {path}: {e}"))?;
+            kube::Config::from_custom_kubeconfig(file, &kube::config::KubeConfigOptions::default())
+                .await
+                .map_err(|e| format!("can't use the kubeconfig {path}: {e}"))?
+        }
+        None => match master {
+            Some(url) => kube::Config::new(url.parse().map_err(|e| bad_master(&e))?),
+            None => kube::Config::incluster().map_err(|e| {
+                format!(
+                    "can't create kubernetes config: {e} (outside a pod, pass --kubeconfig FILE or --master URL)"
+                )
+            })?,
+        },
+    };
+    if let (Some(_), Some(url)) = (kubeconfig, master) {
+        config.cluster_url = url.parse().map_err(|e| bad_master(&e))?;
+    }
+    kube::Client::try_from(config).map_err(|e| format!("can't create kubernetes client: {e}"))
+}
+
+impl Backends {
+    /// Nothing is built or started until [`chain`](Self::chain) asks for it.
+    pub fn new(
+        options: ServerOptions,
+        metrics: Arc<Metrics>,
+        ec2: Option<Arc<dyn PrivateDnsLookup>>,
+    ) -> Self {
+        Backends {
+            options,
+            metrics,
+            ec2,
+            kube: OnceCell::new(),
+            built: tokio::sync::Mutex::new(HashMap::new()),
+            tasks: Mutex::new(Vec::new()),
+        }
+    }
+
+    async fn client(&self) -> Result<kube::Client, ServerError> {
+        self.kube
+            .get_or_try_init(|| {
+                kube_client(self.options.kubeconfig.as_deref(), self.options.master.as_deref())
+            })
+            .await
+            .cloned()
+            .map_err(ServerError::Init)
+    }
+
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(task);
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.push(handle);
+        }
+    }
+
+    fn observer(&self) -> Arc<dyn BackendObserver> {
+        self.metrics.clone()
+    }
+
+    async fn mapper(&self, mode: BackendMode) -> Result<Arc<dyn Mapper>, ServerError> {
+        let mut built = self.built.lock().await;
+        if let Some(m) = built.get(&mode) {
+            return Ok(Arc::clone(m));
+        }
+        let options = &self.options;
+        let mapper: Arc<dyn Mapper> = match mode {
+            BackendMode::MountedFile => {
+                let (mapper, duplicates) = FileMapper::new(
+                    options.role_mappings.clone(),
+                    options.user_mappings.clone(),
+                    options.mapped_accounts.clone(),
+                    options.feature_gates.sso_role_match,
+                )
+                .map_err(|e| ServerError::Config(options.describe_config_error(&e)))?;
+                for dup in duplicates {
+                    tracing::warn!(
+                        "duplicate mapping in the MountedFile backend: {dup} (as upstream, the last one wins); remove the others"
+                    );
+                }
+                Arc::new(mapper)
+            }
+            BackendMode::EksConfigMap => {
+                let client = self.client().await?;
+                let mapper = Arc::new(ConfigMapMapper::new(options.feature_gates.sso_role_match));
+                self.spawn(crate::mapper::configmap::run_watch(
+                    client,
+                    Arc::clone(&mapper),
+                    self.observer(),
+                ));
+                mapper
+            }
+            BackendMode::Crd => {
+                let client = self.client().await?;
+                let mapper = Arc::new(CrdMapper::new());
+                self.spawn(crate::mapper::crd::run_watch(
+                    client,
+                    Arc::clone(&mapper),
+                    self.observer(),
+                ));
+                mapper
+            }
+            BackendMode::DynamicFile => {
+                let path = options.dynamic_file_path.clone().ok_or_else(|| {
+                    ServerError::Config(
+                        "backend mode DynamicFile needs server.dynamicfilepath".to_string(),
+                    )
+                })?;
+                let mapper = Arc::new(DynamicFileMapper::new(options.dynamic_file_user_id_strict));
+                self.spawn(crate::mapper::dynamic_file::run_watch(
+                    path,
+                    Arc::clone(&mapper),
+                    self.observer(),
+                ));
+                mapper
+            }
+        };
+        built.insert(mode, Arc::clone(&mapper));
+        Ok(mapper)
+    }
+
+    /// The chain for `modes`, building and starting what is missing.
+    pub async fn chain(&self, modes: &[BackendMode]) -> Result<MapperChain, ServerError> {
+        let mut mappers = Vec::with_capacity(modes.len());
+        for mode in modes {
+            mappers.push(self.mapper(*mode).await?);
+        }
+        self.set_gauges(modes);
+        Ok(MapperChain::new(
+            mappers,
+            self.options.reserved_prefixes.clone(),
+            self.ec2.clone(),
+        ))
+    }
+
+    fn set_gauges(&self, modes: &[BackendMode]) {
+        let enabled = modes.contains(&BackendMode::DynamicFile);
+        let only = modes == [BackendMode::DynamicFile];
+        self.metrics.dynamic_file_enabled.set(i64::from(enabled));
+        self.metrics.dynamic_file_only.set(i64::from(only));
+    }
+
+    /// Follows the dynamic backend-mode file at `path`, switching `state`'s chain when
+    /// the file names other modes, and back to the configured modes when it is removed.
+    /// A file that cannot be parsed, or names unknown or duplicate modes, changes
+    /// nothing (and is logged). Runs until dropped.
+    pub async fn follow_backend_mode_file(self: Arc<Self>, path: PathBuf, state: Arc<AppState>) {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let watch = tokio::spawn(file_watch::watch(path.clone(), move |s| {
+            let _ = tx.send(s);
+        }));
+        let shown = path.display().to_string();
+        while let Some(file) = rx.recv().await {
+            let wanted = match file {
+                FileState::Absent => self.options.backend_modes.clone(),
+                FileState::Present(bytes) => {
+                    match parse_backend_mode_file(&bytes)
+                        .and_then(|names| validate_backend_modes(&names))
+                    {
+                        Ok(modes) => modes,
+                        Err(e) => {
+                            tracing::error!(path = %shown, "invalid dynamic backend mode file: {e}; keeping the current backends");
+                            continue;
+                        }
+                    }
+                }
+            };
+            let current = state.mapper().current_modes();
+            let wanted_names = wanted.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(" ");
+            if wanted_names == current {
+                continue;
+            }
+            match self.chain(&wanted).await {
+                Ok(chain) => {
+                    state.set_mapper(chain);
+                    tracing::info!(from = %current, to = %wanted_names, "backend mode switched");
+                }
+                Err(e) => tracing::error!(
+                    path = %shown,
+                    "cannot switch the backend mode to {wanted_names}: {e}; keeping {current}"
+                ),
+            }
+        }
+        watch.abort();
+    }
+}
