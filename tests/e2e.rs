@@ -123,6 +123,10 @@ impl Drop for Webhook {
 }
 
 fn start_webhook(sts: &StandIn, config: &Path, port: u16) -> Webhook {
+    start_webhook_with(sts, config, port, &[])
+}
+
+fn start_webhook_with(sts: &StandIn, config: &Path, port: u16, extra: &[&str]) -> Webhook {
     let child = Command::new(bin())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -132,6 +136,7 @@ fn start_webhook(sts: &StandIn, config: &Path, port: u16) -> Webhook {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .args(["server", "--health-port", "0", "-c"])
         .arg(config)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -425,11 +430,281 @@ fn end_to_end_scenarios() {
     drop(webhook);
 }
 
-/// Scenario 6 needs a Kubernetes-backed mapper (the aws-auth ConfigMap or
-/// IAMIdentityMapping), which the backends issue delivers; MountedFile mappings are only
-/// read at start-up.
+fn kubectl_admin(cp: &ControlPlane, args: &[&str]) -> Output {
+    Command::new(kubectl())
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .arg("--kubeconfig")
+        .arg(cp.var("ADMIN_KUBECONFIG"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A kubeconfig for the webhook's own ServiceAccount, with a token from the TokenRequest
+/// API: the server then runs with exactly the RBAC that `deploy/rbac.yaml` ships.
+fn service_account_kubeconfig(cp: &ControlPlane, dir: &Path) -> PathBuf {
+    let out = kubectl_admin(
+        cp,
+        &[
+            "create",
+            "token",
+            "aws-iam-authenticator",
+            "-n",
+            "kube-system",
+            "--duration",
+            "1h",
+        ],
+    );
+    assert_success(&out);
+    let token = stdout(&out).trim().to_string();
+    let path = dir.join("service-account.kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: e2e\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
+             users:\n- name: sa\n  user:\n    token: {token}\ncontexts:\n- name: e2e\n  context:\n    cluster: e2e\n    user: sa\ncurrent-context: e2e\n",
+            cp.var("APISERVER_URL"),
+            cp.var("APISERVER_CA")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// The username the apiserver sees for `kubeconfig`, or `None` when it is refused.
+fn whoami_name(kubeconfig: &Path) -> Option<String> {
+    let out = kubectl_as(kubeconfig, &["auth", "whoami", "-o", "json"]);
+    if !out.status.success() {
+        assert!(
+            stderr(&out).contains("Unauthorized") || stderr(&out).contains("provide credentials"),
+            "{}",
+            stderr(&out)
+        );
+        return None;
+    }
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    v["status"]["userInfo"]["username"]
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Waits until the apiserver sees `want` (`None`: refused) for `kubeconfig`, at most
+/// `bound`; returns how long it took.
+#[track_caller]
+fn follows(kubeconfig: &Path, want: Option<&str>, bound: Duration, what: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        let got = whoami_name(kubeconfig);
+        if got.as_deref() == want {
+            let took = start.elapsed();
+            eprintln!("  {what}: followed in {took:?}");
+            return took;
+        }
+        assert!(
+            start.elapsed() < bound,
+            "{what}: still {got:?} after {bound:?}, want {want:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn aws_auth(data: &[(&str, &str)]) -> String {
+    let mut yaml = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n",
+    );
+    for (key, value) in data {
+        yaml.push_str(&format!("  {key}: |\n"));
+        for line in value.lines() {
+            yaml.push_str(&format!("    {line}\n"));
+        }
+    }
+    yaml
+}
+
+/// Scenario 6, and the Kubernetes-backed mappers against a real apiserver: the
+/// `aws-auth` ConfigMap (EKSConfigMap) and `IAMIdentityMapping` objects (CRD) are
+/// edited with kubectl and access follows without a restart, also across an apiserver
+/// restart mid-watch. The webhook runs as the ServiceAccount of `deploy/rbac.yaml`.
 #[test]
-#[ignore = "waits for the EKSConfigMap / IAMIdentityMapping backends (the backends issue)"]
 fn scenario_6_mapping_changes_live() {
-    panic!("waits for the EKSConfigMap / IAMIdentityMapping backends");
+    let sts = StandIn::start();
+    let work = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let state = work.path().join("state");
+    let webhook_kubeconfig = work.path().join("webhook.kubeconfig");
+    let config = work.path().join("authenticator.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "clusterID: {CLUSTER}\nserver:\n  port: {port}\n  stateDir: {state}\n  generateKubeconfig: {kc}\n  hostname: 127.0.0.1\n\
+             \x20 backendMode: [EKSConfigMap, CRD]\n",
+            state = state.display(),
+            kc = webhook_kubeconfig.display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .arg("-c")
+        .arg(&config)
+        .args(["init", "--feature-gates=ConfiguredInitDirectories=true"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let cp = ControlPlane::up(&work.path().join("cp"), &webhook_kubeconfig);
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    for file in ["iamidentitymapping.yaml", "rbac.yaml"] {
+        let out = kubectl_admin(
+            &cp,
+            &[
+                "apply",
+                "--server-side",
+                "-f",
+                deploy.join(file).to_str().unwrap(),
+            ],
+        );
+        assert_success(&out);
+    }
+    assert_success(&kubectl_admin(
+        &cp,
+        &[
+            "wait",
+            "--for=condition=Established",
+            "crd/iamidentitymappings.iamauthenticator.k8s.aws",
+            "--timeout=30s",
+        ],
+    ));
+    let sa = service_account_kubeconfig(&cp, work.path());
+    let _webhook = start_webhook_with(&sts, &config, port, &["--kubeconfig", sa.to_str().unwrap()]);
+
+    let alice = user_kubeconfig(
+        work.path(),
+        "alice",
+        &cp,
+        "client.authentication.k8s.io/v1",
+        bin(),
+        &["token", "-i", CLUSTER],
+        &client_env(&sts, ALICE_AKID, ALICE_SECRET),
+    );
+    let bob = user_kubeconfig(
+        work.path(),
+        "bob",
+        &cp,
+        "client.authentication.k8s.io/v1",
+        bin(),
+        &["token", "-i", CLUSTER],
+        &client_env(&sts, BOB_AKID, BOB_SECRET),
+    );
+    let bound = Duration::from_secs(5);
+    eprintln!("scenario 6 (mapping changes live):");
+
+    // Nothing mapped yet: no aws-auth, no IAMIdentityMapping.
+    follows(&alice, None, bound, "no mappings");
+
+    // aws-auth appears, changes, carries upstream's fixture quirks.
+    let user =
+        |name: &str| format!("- userarn: {ALICE_ARN}\n  username: {name}\n  groups:\n  - devs\n");
+    cp.admin_apply(&aws_auth(&[("mapUsers", &user("alice-cm"))]));
+    follows(&alice, Some("alice-cm"), bound, "aws-auth created");
+    cp.admin_apply(&aws_auth(&[("mapUsers", &user("alice-cm2"))]));
+    follows(&alice, Some("alice-cm2"), bound, "aws-auth edited");
+    cp.admin_apply(&aws_auth(&[
+        (
+            "mapUsers",
+            &format!(
+                "- userARN: {ALICE_ARN}\n  UserName: alice-case\n- userarn: not-an-arn\n  username: dropped\n"
+            ),
+        ),
+        ("mapAccounts", "- 111122223333\n"),
+    ]));
+    follows(
+        &alice,
+        Some("alice-case"),
+        bound,
+        "entry keys case-insensitive, invalid entry dropped",
+    );
+    follows(
+        &bob,
+        Some("arn:aws:iam::111122223333:user/bob"),
+        bound,
+        "unquoted mapAccounts number",
+    );
+
+    // A malformed update keeps the last good mapping.
+    cp.admin_apply(&aws_auth(&[("mapUsers", "- userarn: [unclosed\n")]));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(whoami_name(&alice).as_deref(), Some("alice-case"));
+
+    // The apiserver restarts mid-watch; the mapping survives and the watch resumes.
+    let status = Command::new("bash")
+        .arg(control_plane_script())
+        .arg("restart-apiserver")
+        .arg(work.path().join("cp"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "restart-apiserver failed");
+    assert_eq!(whoami_name(&alice).as_deref(), Some("alice-case"));
+    cp.admin_apply(&aws_auth(&[("mapUsers", &user("alice-after-restart"))]));
+    follows(
+        &alice,
+        Some("alice-after-restart"),
+        Duration::from_secs(40),
+        "aws-auth edited after an apiserver restart",
+    );
+
+    // Deleting aws-auth clears it.
+    assert_success(&kubectl_admin(
+        &cp,
+        &["delete", "configmap", "aws-auth", "-n", "kube-system"],
+    ));
+    follows(&alice, None, bound, "aws-auth deleted");
+
+    // IAMIdentityMapping: created, status written, edited, deleted.
+    let mapping = |name: &str| {
+        format!(
+            "apiVersion: iamauthenticator.k8s.aws/v1alpha1\nkind: IAMIdentityMapping\nmetadata:\n  name: alice\n\
+             spec:\n  arn: {ALICE_ARN}\n  username: {name}\n  groups:\n  - devs\n"
+        )
+    };
+    cp.admin_apply(&mapping("alice-crd"));
+    follows(
+        &alice,
+        Some("alice-crd"),
+        bound,
+        "IAMIdentityMapping created",
+    );
+    let start = Instant::now();
+    loop {
+        let out = kubectl_admin(
+            &cp,
+            &[
+                "get",
+                "iamidentitymapping",
+                "alice",
+                "-o",
+                "jsonpath={.status.canonicalARN}",
+            ],
+        );
+        if stdout(&out).trim() == ALICE_ARN.to_lowercase() {
+            break;
+        }
+        assert!(
+            start.elapsed() < bound,
+            "status.canonicalARN not set: {}",
+            stdout(&out)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cp.admin_apply(&mapping("alice-crd2"));
+    follows(
+        &alice,
+        Some("alice-crd2"),
+        bound,
+        "IAMIdentityMapping edited",
+    );
+    assert_success(&kubectl_admin(
+        &cp,
+        &["delete", "iamidentitymapping", "alice"],
+    ));
+    follows(&alice, None, bound, "IAMIdentityMapping deleted");
+    eprintln!("scenario 6: ok");
 }

@@ -662,7 +662,12 @@ fn within<T>(bound: Duration, what: &str, mut check: impl FnMut() -> Option<T>) 
 
 fn username_of(server: &Server, token: &str) -> Option<String> {
     let (status, body) = server.review("authentication.k8s.io/v1", token);
-    (status == 200).then(|| body["status"]["user"]["username"].as_str().unwrap().to_string())
+    (status == 200).then(|| {
+        body["status"]["user"]["username"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    })
 }
 
 fn dynamic_file(username: &str) -> String {
@@ -731,7 +736,9 @@ fn dynamic_file_follows_rewrites_tears_and_removal() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("aws_iam_authenticator_dynamic_e2e_latency_seconds_count{type=\"dynamic_file\"}"),
+        metrics.contains(
+            "aws_iam_authenticator_dynamic_e2e_latency_seconds_count{type=\"dynamic_file\"}"
+        ),
         "{metrics}"
     );
 
@@ -791,7 +798,10 @@ fn dynamic_backend_mode_switches_the_chain_at_run_time() {
     // Unknown modes change nothing.
     write_atomically(&modes, r#"{"backendMode":"DynamicFile Bogus"}"#);
     std::thread::sleep(Duration::from_millis(400));
-    assert_eq!(username_of(&server, &token).as_deref(), Some("alice-dynamic"));
+    assert_eq!(
+        username_of(&server, &token).as_deref(),
+        Some("alice-dynamic")
+    );
 
     write_atomically(&modes, r#"{"backendMode":"MountedFile DynamicFile"}"#);
     within(bound, "switch back", || {

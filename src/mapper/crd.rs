@@ -168,7 +168,11 @@ impl Mapper for CrdMapper {
     /// lowercased, as upstream.
     fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError> {
         let arn = identity.canonical_arn.to_lowercase();
-        let entry = self.snapshot().get(&arn).cloned().ok_or(MapError::NotMapped)?;
+        let entry = self
+            .snapshot()
+            .get(&arn)
+            .cloned()
+            .ok_or(MapError::NotMapped)?;
         Ok(IdentityMapping {
             identity_arn: arn,
             username: entry.username,
@@ -252,7 +256,9 @@ async fn write_status(api: &kube::Api<IAMIdentityMapping>, mapping: &IAMIdentity
         )
         .await
     {
-        Ok(_) => tracing::info!(name, canonical_arn = %canonical, "IAMIdentityMapping status synced"),
+        Ok(_) => {
+            tracing::info!(name, canonical_arn = %canonical, "IAMIdentityMapping status synced")
+        }
         Err(e) => tracing::warn!(name, "cannot update the IAMIdentityMapping status: {e}"),
     }
 }
@@ -326,13 +332,26 @@ mod tests {
     fn duplicates_keep_the_oldest_and_bad_arns_are_reported() {
         let m = CrdMapper::new();
         let warnings = m.rebuild(&[
-            mapping("newer", "arn:aws:iam::111122223333:user/alice", "second", 20),
+            mapping(
+                "newer",
+                "arn:aws:iam::111122223333:user/alice",
+                "second",
+                20,
+            ),
             mapping("older", "arn:aws:iam::111122223333:user/alice", "first", 10),
             mapping("bad", "not-an-arn", "x", 5),
         ]);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.contains("bad") && w.contains("not a valid ARN")));
-        assert!(warnings.iter().any(|w| w.contains("newer") && w.contains("older wins")));
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("bad") && w.contains("not a valid ARN"))
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("newer") && w.contains("older wins"))
+        );
         assert_eq!(
             m.map(&identity("arn:aws:iam::111122223333:user/alice"))
                 .unwrap()
@@ -348,7 +367,10 @@ mod tests {
     fn the_derived_definition_is_the_one_in_deploy() {
         let crd = IAMIdentityMapping::crd();
         let v = serde_json::to_value(&crd).unwrap();
-        assert_eq!(v["metadata"]["name"], "iamidentitymappings.iamauthenticator.k8s.aws");
+        assert_eq!(
+            v["metadata"]["name"],
+            "iamidentitymappings.iamauthenticator.k8s.aws"
+        );
         assert_eq!(v["spec"]["scope"], "Cluster");
         let version = &v["spec"]["versions"][0];
         assert_eq!(version["name"], "v1alpha1");

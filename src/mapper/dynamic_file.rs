@@ -22,7 +22,8 @@ use std::sync::{Arc, RwLock};
 
 use super::file_watch::{self, FileState};
 use super::{
-    BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, MappingIndex, Node, RoleMapping, UserMapping,
+    BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, MappingIndex, Node,
+    RoleMapping, UserMapping,
 };
 use crate::token::identity::Identity;
 

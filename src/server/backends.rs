@@ -67,10 +67,15 @@ pub async fn kube_client(
     master: Option<&str>,
 ) -> Result<kube::Client, String> {
     let bad_master = |e: &dyn std::fmt::Display| format!("invalid --master URL: {e}");
+    let mut explicit_proxy = false;
     let mut config = match kubeconfig {
         Some(path) => {
             let file = kube::config::Kubeconfig::read_from(path)
                 .map_err(|e| format!("can't read the kubeconfig {path}: {e}"))?;
+            explicit_proxy = file
+                .clusters
+                .iter()
+                .any(|c| c.cluster.as_ref().is_some_and(|c| c.proxy_url.is_some()));
             kube::Config::from_custom_kubeconfig(file, &kube::config::KubeConfigOptions::default())
                 .await
                 .map_err(|e| format!("can't use the kubeconfig {path}: {e}"))?
@@ -86,6 +91,14 @@ pub async fn kube_client(
     };
     if let (Some(_), Some(url)) = (kubeconfig, master) {
         config.cluster_url = url.parse().map_err(|e| bad_master(&e))?;
+    }
+    if !explicit_proxy {
+        // kube-rs takes $HTTPS_PROXY for the API server and tests NO_PROXY against the
+        // proxy's own host. Decide as client-go (upstream) does: by the API server's host
+        // against NO_PROXY, so `HTTPS_PROXY` for STS with `NO_PROXY` for the cluster works.
+        config.proxy_url = hyper_util::client::proxy::matcher::Matcher::from_env()
+            .intercept(&config.cluster_url)
+            .map(|i| i.uri().clone());
     }
     kube::Client::try_from(config).map_err(|e| format!("can't create kubernetes client: {e}"))
 }
@@ -110,7 +123,10 @@ impl Backends {
     async fn client(&self) -> Result<kube::Client, ServerError> {
         self.kube
             .get_or_try_init(|| {
-                kube_client(self.options.kubeconfig.as_deref(), self.options.master.as_deref())
+                kube_client(
+                    self.options.kubeconfig.as_deref(),
+                    self.options.master.as_deref(),
+                )
             })
             .await
             .cloned()
@@ -236,7 +252,11 @@ impl Backends {
                 }
             };
             let current = state.mapper().current_modes();
-            let wanted_names = wanted.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(" ");
+            let wanted_names = wanted
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             if wanted_names == current {
                 continue;
             }
