@@ -303,6 +303,65 @@ fn child_unreachable() {
     });
 }
 
+const SOURCE_ARN: &str = "arn:aws:eks:us-west-2:111122223333:cluster/prod";
+
+#[test]
+fn the_ec2_role_is_assumed_once_with_the_source_headers() {
+    let moto = Moto::start();
+    let instances = moto.run_instances(2);
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    moto_env(&mut cmd, &moto, home.path());
+    let out = with_alice(&mut cmd)
+        .env("HTTPS_PROXY", &sts.proxy_url)
+        .env("AWS_CA_BUNDLE", &sts.ca_file)
+        .env("AIA_EC2_ROLE_CHILD", json!(instances).to_string())
+        .args(["--exact", "child_role_lookups", "--nocapture"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && stdout(&out).contains("1 passed"),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // Two lookups, one AssumeRole (the session is cached), with both headers.
+    let assumes: Vec<Value> = sts
+        .requests()
+        .into_iter()
+        .filter(|r| r["action"] == "AssumeRole")
+        .collect();
+    assert_eq!(assumes.len(), 1, "{assumes:?}");
+    assert_eq!(assumes[0]["status"], 200);
+    assert_eq!(assumes[0]["access_key_id"], ALICE_AKID);
+    assert_eq!(assumes[0]["source_account"], "111122223333");
+    assert_eq!(assumes[0]["source_arn"], SOURCE_ARN);
+}
+
+#[test]
+fn child_role_lookups() {
+    let Ok(instances) = std::env::var("AIA_EC2_ROLE_CHILD") else {
+        return;
+    };
+    let instances: Vec<(String, String)> = serde_json::from_str(&instances).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let settings = Ec2Settings {
+            role_arn: Some(DEV_ROLE.to_string()),
+            source_arn: Some(SOURCE_ARN.to_string()),
+            ..Ec2Settings::default()
+        };
+        let dns = Ec2PrivateDns::new(settings, None).unwrap();
+        for (id, want) in &instances {
+            assert_eq!(dns.lookup(id).await.as_deref(), Ok(want.as_str()));
+        }
+    });
+}
+
 // ---------------------------------------------------------------------------------------
 // End to end: the server binary, the STS stand-in and moto
 // ---------------------------------------------------------------------------------------
