@@ -248,6 +248,18 @@ pub fn canonicalize_principal(arn: &str) -> Result<(PrincipalType, String), ArnE
     }
 }
 
+/// The account section of an ARN, for any partition and service (upstream's
+/// `util.GetAccountFromArn`, used for the `x-amz-source-account` header). Only the
+/// SDK's `arn.Parse` rules apply, as upstream.
+pub fn account_id(arn: &str) -> Result<&str, ArnError> {
+    parse(arn)
+        .map(|sections| sections.account)
+        .map_err(|reason| ArnError::Invalid {
+            arn: arn.to_owned(),
+            reason,
+        })
+}
+
 /// role/a/b/name → role/name (upstream StripPath; used by DynamicFile strict mode). Non-role ARNs unchanged.
 ///
 /// As upstream, the result is always spelled `arn:<partition>:iam::<account>:role/<name>`
@@ -500,6 +512,23 @@ mod tests {
         for (arn, text) in cases {
             assert_eq!(canonicalize(arn).unwrap_err().to_string(), text, "{arn}");
         }
+    }
+
+    #[test]
+    fn account_id_of_any_arn() {
+        assert_eq!(
+            account_id("arn:aws:eks:us-west-2:111122223333:cluster/prod"),
+            Ok("111122223333")
+        );
+        assert_eq!(
+            account_id("arn:aws-cn:iam::444455556666:role/x"),
+            Ok("444455556666")
+        );
+        assert_eq!(
+            account_id("nope").map_err(|e| e.to_string()),
+            Err("arn 'nope' is invalid: 'arn: invalid prefix'".to_string())
+        );
+        assert!(account_id("arn:aws:iam").is_err());
     }
 
     #[test]

@@ -619,10 +619,37 @@ impl AwsContext {
             role.external_id.as_deref(),
             None,
             duration,
+            &[],
         )
         .await
     }
 
+    /// Assumes `role_arn` with `base` on behalf of a service (the server's EC2 lookup),
+    /// sending `extra_headers` on the STS call. The server uses them for the
+    /// confused-deputy headers `x-amz-source-account` / `x-amz-source-arn`, which a
+    /// role's trust policy can require (`aws:SourceAccount`, `aws:SourceArn`).
+    pub async fn assume_role_with_headers(
+        &self,
+        base: &Credentials,
+        role_arn: &str,
+        session_name: &str,
+        duration: Duration,
+        extra_headers: &[(&'static str, String)],
+    ) -> Result<Credentials, CredentialsError> {
+        let duration = i32::try_from(duration.as_secs()).unwrap_or(i32::MAX);
+        self.assume(
+            base,
+            role_arn,
+            session_name,
+            None,
+            None,
+            Some(duration),
+            extra_headers,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn assume(
         &self,
         base: &Credentials,
@@ -631,6 +658,7 @@ impl AwsContext {
         external_id: Option<&str>,
         mfa: Option<(&str, String)>,
         duration_seconds: Option<i32>,
+        extra_headers: &[(&'static str, String)],
     ) -> Result<Credentials, CredentialsError> {
         tracing::debug!(role_arn, session_name, "assuming role");
         let mut call = self
@@ -644,7 +672,20 @@ impl AwsContext {
         if let Some((serial, code)) = mfa {
             call = call.serial_number(serial).token_code(code);
         }
-        let out = call.send().await.map_err(|e| {
+        let sent = if extra_headers.is_empty() {
+            call.send().await
+        } else {
+            let headers = extra_headers.to_vec();
+            call.customize()
+                .mutate_request(move |request| {
+                    for (name, value) in &headers {
+                        request.headers_mut().insert(*name, value.clone());
+                    }
+                })
+                .send()
+                .await
+        };
+        let out = sent.map_err(|e| {
             let message = e
                 .as_service_error()
                 .and_then(|s| aws_smithy_types::error::metadata::ProvideErrorMetadata::message(s))
@@ -716,6 +757,7 @@ impl AwsContext {
             profile.get("external_id"),
             Some((serial, code)),
             duration,
+            &[],
         )
         .await
     }

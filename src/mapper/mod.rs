@@ -21,6 +21,8 @@
 //! * [`configmap`]: `EKSConfigMap`, parsing of the `kube-system/aws-auth` ConfigMap;
 //! * [`dynamic_file`]: `DynamicFile`, parsing of the JSON file that is reloaded on change.
 //!
+//! [`ec2`] resolves `{{EC2PrivateDNSName}}` (EC2 `DescribeInstances`).
+//!
 //! The watchers (Kubernetes, file notifications) are thin wrappers that call the pure
 //! parse functions here and swap the result in atomically.
 //!
@@ -32,6 +34,7 @@
 pub mod configmap;
 pub mod crd;
 pub mod dynamic_file;
+pub mod ec2;
 pub mod file;
 pub mod file_watch;
 
@@ -1128,6 +1131,12 @@ impl MapperChain {
             reserved_prefixes,
             ec2,
         }
+    }
+
+    /// The same chain with `ec2` as its `{{EC2PrivateDNSName}}` lookup.
+    pub fn with_ec2(mut self, ec2: Option<Arc<dyn PrivateDnsLookup>>) -> Self {
+        self.ec2 = ec2;
+        self
     }
 
     /// The backends, in order.

@@ -30,6 +30,32 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The `{{EC2PrivateDNSName}}` lookup. It is always built (aws-auth mappings can add the
+/// template at any time) and touches AWS only on first use; bad role or source ARNs are
+/// start-up errors.
+pub fn ec2_lookup(
+    options: &ServerOptions,
+    metrics: &metrics::Metrics,
+) -> Result<Arc<dyn crate::mapper::PrivateDnsLookup>, ServerError> {
+    use crate::mapper::ec2::{Ec2PrivateDns, Ec2Settings};
+    let calls = metrics.ec2_describe_instances_calls.clone();
+    let settings = Ec2Settings {
+        qps: options.ec2_qps,
+        burst: options.ec2_burst,
+        role_arn: options.ec2_role_arn.clone(),
+        source_arn: options.source_arn.clone(),
+        ..Ec2Settings::default()
+    };
+    let lookup = Ec2PrivateDns::new(
+        settings,
+        Some(Arc::new(move || {
+            calls.inc();
+        })),
+    )
+    .map_err(|e| ServerError::Config(e.to_string()))?;
+    Ok(Arc::new(lookup))
+}
+
 /// Runs the server until SIGTERM/Ctrl-C.
 pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     install_crypto_provider();
@@ -51,7 +77,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     let backends = Arc::new(backends::Backends::new(
         options.clone(),
         metrics.clone(),
-        None,
+        Some(ec2_lookup(&options, &metrics)?),
     ));
     let chain = backends.chain(&options.backend_modes).await?;
     let server_region = match crate::http::tls_context() {

@@ -713,6 +713,9 @@ class STSHandler(BaseHTTPRequestHandler):
             "accept": self.headers.get("Accept"),
             "user_agent": self.headers.get("User-Agent"),
             "request_id": request_id,
+            # Confused-deputy headers (the server's EC2 role with server.sourceARN).
+            "source_account": self.headers.get("x-amz-source-account"),
+            "source_arn": self.headers.get("x-amz-source-arn"),
         }
         cred = params.get("X-Amz-Credential")
         if not cred:
