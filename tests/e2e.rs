@@ -707,4 +707,119 @@ fn scenario_6_mapping_changes_live() {
     ));
     follows(&alice, None, bound, "IAMIdentityMapping deleted");
     eprintln!("scenario 6: ok");
+
+    // `add`: creates aws-auth when missing, refuses duplicates, asks first, handles
+    // --sso (upstream panics), and survives concurrent writers (conflict retry).
+    let admin = cp.var("ADMIN_KUBECONFIG");
+    let add = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(bin())
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .args(["add"])
+            .args(args)
+            .args(["--kubeconfig", &admin])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let add_bob = [
+        "user",
+        "--userarn",
+        BOB_ARN,
+        "--username",
+        "bob-added",
+        "--groups",
+        "devs",
+    ];
+    let out = add(&add_bob, "n\n");
+    assert_success(&out);
+    assert!(stdout(&out).contains("cancelled"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("should we continue?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = add(&add_bob, "y\n");
+    assert_success(&out);
+    assert!(
+        stdout(&out).starts_with("updated configmap:\n\n"),
+        "{}",
+        stdout(&out)
+    );
+    follows(&bob, Some("bob-added"), bound, "add user");
+    let out = add(&[&add_bob[..], &["--prompt=false"]].concat(), "");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("cannot add duplicate user ARN \"{BOB_ARN}\"")),
+        "{}",
+        stderr(&out)
+    );
+    let out = add(
+        &[
+            "role",
+            "--sso",
+            "permissionSetName=Admin,accountID=111122223333",
+            "--username",
+            "sso-admin",
+            "--groups",
+            "devs",
+            "--prompt=false",
+        ],
+        "",
+    );
+    assert_success(&out);
+    let writers: Vec<_> = (0..8)
+        .map(|i| {
+            let admin = admin.clone();
+            std::thread::spawn(move || {
+                Command::new(bin())
+                    .env("NO_PROXY", "127.0.0.1,localhost")
+                    .args([
+                        "add",
+                        "role",
+                        "--rolearn",
+                        &format!("arn:aws:iam::111122223333:role/concurrent-{i}"),
+                        "--username",
+                        &format!("c{i}"),
+                        "--groups",
+                        "devs",
+                        "--prompt=false",
+                        "--kubeconfig",
+                        &admin,
+                    ])
+                    .output()
+                    .unwrap()
+            })
+        })
+        .collect();
+    for w in writers {
+        assert_success(&w.join().unwrap());
+    }
+    let out = kubectl_admin(
+        &cp,
+        &[
+            "get",
+            "configmap",
+            "aws-auth",
+            "-n",
+            "kube-system",
+            "-o",
+            "jsonpath={.data.mapRoles}",
+        ],
+    );
+    let roles = stdout(&out);
+    for i in 0..8 {
+        assert!(roles.contains(&format!("role/concurrent-{i}\n")), "{roles}");
+    }
+    assert!(roles.contains("permissionSetName: Admin"), "{roles}");
+    eprintln!("add user|role: ok");
 }

@@ -14,6 +14,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::config::Config;
 use crate::logging::{self, LogFormat};
 
+#[cfg(feature = "server")]
+mod add;
 mod cache;
 mod completion;
 #[cfg(feature = "self-update")]
@@ -113,6 +115,9 @@ pub(crate) enum Command {
     /// Pre-generate certificate, private key, and kubeconfig files for the server
     #[cfg(feature = "server")]
     Init(server::InitArgs),
+    /// Add an IAM user or role mapping to the kube-system/aws-auth ConfigMap
+    #[cfg(feature = "server")]
+    Add(add::AddArgs),
     /// Replace this binary with the latest release (tarball installs only)
     #[cfg(feature = "self-update")]
     SelfUpdate(self_update::SelfUpdateArgs),
@@ -255,6 +260,8 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Server(args) => server::run_server(&ctx, args),
         #[cfg(feature = "server")]
         Command::Init(args) => server::run_init(&ctx, args),
+        #[cfg(feature = "server")]
+        Command::Add(args) => add::run(args),
         #[cfg(feature = "self-update")]
         Command::SelfUpdate(args) => self_update::run(&ctx, args),
         Command::Version(_) | Command::Completion(_) => Ok(()),

@@ -21,6 +21,7 @@ pub const ALICE_SECRET: &str = "aliceSecretKey/EXAMPLE+abcdefghijklmnopqrs";
 pub const ALICE_ARN: &str = "arn:aws:iam::111122223333:user/alice";
 pub const BOB_AKID: &str = "AKIABOBEXAMPLE000002";
 pub const BOB_SECRET: &str = "bobSecretKeyEXAMPLEabcdefghijklmnopqrstuv";
+pub const BOB_ARN: &str = "arn:aws:iam::111122223333:user/bob";
 pub const DEV_ROLE: &str = "arn:aws:iam::111122223333:role/dev";
 pub const PATH_ROLE: &str = "arn:aws:iam::111122223333:role/teams/platform/admin";
 pub const EXT_ROLE: &str = "arn:aws:iam::111122223333:role/external";
