@@ -237,6 +237,26 @@ impl Config {
     }
 }
 
+/// Parses a duration flag or key: seconds, or a number with `s`, `m` or `h` (`90s`, `5m`).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let bad = || {
+        format!("invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)")
+    };
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(bad()),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -818,3 +818,67 @@ fn dynamic_backend_mode_switches_the_chain_at_run_time() {
     });
     assert_eq!(gauge("dynamic_file_only").as_deref(), Some("0"));
 }
+
+#[test]
+fn identity_cache_single_flights_and_follows_mapping_changes() {
+    let sts = StandIn::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mapping.json");
+    write_atomically(&path, &dynamic_file("before"));
+    let config = format!(
+        "clusterID: test-cluster\nserver:\n  backendMode: [DynamicFile]\n  dynamicfilepath: {}\n",
+        path.display()
+    );
+    let server = std::sync::Arc::new(start_server(&sts, &config, &[]));
+    let home = tempfile::tempdir().unwrap();
+    let token = alice_token(&sts, home.path(), "test-cluster");
+    within(Duration::from_secs(2), "mapping loaded", || {
+        username_of(&server, &token).filter(|u| u == "before")
+    });
+    // That review called STS once; 20 more, concurrent, call it zero times.
+    assert_eq!(sts.count("GetCallerIdentity"), 1);
+    let threads: Vec<_> = (0..20)
+        .map(|_| {
+            let server = std::sync::Arc::clone(&server);
+            let token = token.clone();
+            std::thread::spawn(move || username_of(&server, &token))
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap().as_deref(), Some("before"));
+    }
+    assert_eq!(sts.count("GetCallerIdentity"), 1);
+    let metrics = server.metrics();
+    assert!(
+        metrics.contains("aws_iam_authenticator_identity_cache_hits_total 20"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("aws_iam_authenticator_identity_cache_misses_total 1"),
+        "{metrics}"
+    );
+    // The mapping is not cached: a change applies to the cached identity at once.
+    write_atomically(&path, &dynamic_file("after"));
+    within(Duration::from_secs(2), "mapping change", || {
+        username_of(&server, &token).filter(|u| u == "after")
+    });
+    assert_eq!(sts.count("GetCallerIdentity"), 1);
+    // A different token (signed a second later) is a miss.
+    std::thread::sleep(Duration::from_millis(1100));
+    let other = alice_token(&sts, home.path(), "test-cluster");
+    assert_ne!(other, token);
+    assert_eq!(username_of(&server, &other).as_deref(), Some("after"));
+    assert_eq!(sts.count("GetCallerIdentity"), 2);
+}
+
+#[test]
+fn identity_cache_can_be_turned_off() {
+    let sts = StandIn::start();
+    let server = start_server(&sts, CONFIG, &["--identity-cache-size", "0"]);
+    let home = tempfile::tempdir().unwrap();
+    let token = alice_token(&sts, home.path(), "test-cluster");
+    for _ in 0..3 {
+        assert_eq!(username_of(&server, &token).as_deref(), Some("alice"));
+    }
+    assert_eq!(sts.count("GetCallerIdentity"), 3);
+}

@@ -50,6 +50,12 @@ pub(crate) struct ServerArgs {
     /// AWS EC2 rate Limiting with burst
     #[arg(long = "ec2-describeInstances-burst", value_name = "BURST")]
     ec2_burst: Option<u32>,
+    /// Verified identities to cache by token digest, so a repeated token needs no STS call (0 disables) [default: 10000]
+    #[arg(long = "identity-cache-size", value_name = "N")]
+    identity_cache_size: Option<usize>,
+    /// Longest an identity stays cached; never longer than its token is valid (15m) [default: 15m]
+    #[arg(long = "identity-cache-ttl", value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    identity_cache_ttl: Option<std::time::Duration>,
 }
 
 /// Flags of `init`.
@@ -89,6 +95,8 @@ pub(crate) fn run_server(ctx: &Context, args: ServerArgs) -> Result<(), CliError
         master: args.master,
         ec2_qps: args.ec2_qps,
         ec2_burst: args.ec2_burst,
+        identity_cache_size: args.identity_cache_size,
+        identity_cache_ttl: args.identity_cache_ttl,
         health_port: args.health_port,
     };
     let options = ServerOptions::resolve(ctx.cluster_id()?, gates(ctx)?, flags, &ctx.config)

@@ -1,7 +1,5 @@
 //! `aws-iam-authenticator token`: mint a token and print it for kubectl.
 
-use std::time::Duration;
-
 use clap::Args;
 
 use super::{CliError, Context, config_error, runtime};
@@ -81,27 +79,7 @@ pub(crate) struct TokenArgs {
     force_refresh: bool,
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: u64 = number.parse().map_err(|_| {
-        format!("invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)")
-    })?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => {
-            return Err(format!(
-                "invalid duration {text:?}: use seconds, or a number with s, m or h (e.g. 90s, 5m)"
-            ));
-        }
-    };
-    Ok(Duration::from_secs(secs))
-}
+use crate::config::parse_duration;
 
 fn resolve(
     ctx: &Context,

@@ -117,6 +117,10 @@ pub struct ServerFlags {
     pub ec2_qps: Option<u32>,
     /// `--ec2-describeInstances-burst`.
     pub ec2_burst: Option<u32>,
+    /// `--identity-cache-size` (0 disables the verified-identity cache).
+    pub identity_cache_size: Option<usize>,
+    /// `--identity-cache-ttl`.
+    pub identity_cache_ttl: Option<Duration>,
     /// `--health-port` (0 disables).
     pub health_port: Option<u16>,
 }
@@ -178,6 +182,10 @@ pub struct ServerOptions {
     pub sts_timeout: Duration,
     /// Concurrent STS calls allowed.
     pub max_concurrent_sts: usize,
+    /// Entries of the verified-identity cache (0: off).
+    pub identity_cache_size: usize,
+    /// Longest an identity stays cached (never longer than its token is valid).
+    pub identity_cache_ttl: Duration,
     /// Connection limits.
     pub limits: Limits,
     config_file: Option<PathBuf>,
@@ -419,6 +427,21 @@ impl ServerOptions {
             feature_gates: gates,
             sts_timeout: crate::token::sts::STS_TIMEOUT,
             max_concurrent_sts: crate::token::sts::DEFAULT_MAX_CONCURRENT,
+            identity_cache_size: match flags.identity_cache_size {
+                Some(n) => n,
+                None => n("identityCacheSize")?
+                    .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+                    .unwrap_or(super::identity_cache::DEFAULT_CAPACITY),
+            },
+            identity_cache_ttl: match flags.identity_cache_ttl {
+                Some(d) => d,
+                None => match s("identityCacheTTL")? {
+                    Some(text) => crate::config::parse_duration(&text).map_err(|e| {
+                        ServerError::Config(format!("server.identityCacheTTL{file_label}: {e}"))
+                    })?,
+                    None => super::identity_cache::DEFAULT_TTL,
+                },
+            },
             limits: Limits::default(),
             config_file: config.path().map(PathBuf::from),
             config_text: config.text().map(str::to_string),

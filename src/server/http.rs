@@ -23,6 +23,7 @@ use axum::routing::{any, get};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::identity_cache::{IdentityCache, Outcome};
 use super::metrics::{Metrics, result};
 use crate::mapper::{MapError, MapperChain};
 use crate::token::{Identity, StsClient, Verifier, VerifyError};
@@ -53,6 +54,8 @@ pub struct AppState {
     pub max_body: usize,
     /// Time allowed to receive the body.
     pub body_timeout: Duration,
+    /// Verified identities by token digest (`None`: every token goes to STS).
+    pub identity_cache: Option<IdentityCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -349,12 +352,23 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
 }
 
 /// Local checks, then STS.
-async fn verify(state: &AppState, token: &str) -> Result<Identity, VerifyError> {
-    let request = state.verifier.check(token, OffsetDateTime::now_utc())?;
-    state
-        .sts
-        .get_caller_identity(&request, &state.cluster_id)
-        .await
+/// Local checks on every request, then the identity: from the cache when it has it,
+/// else from STS.
+async fn verify(state: &AppState, token: &str) -> Result<Arc<Identity>, VerifyError> {
+    let now = OffsetDateTime::now_utc();
+    let request = state.verifier.check(token, now)?;
+    let fetch = || state.sts.get_caller_identity(&request, &state.cluster_id);
+    let Some(cache) = &state.identity_cache else {
+        return fetch().await.map(Arc::new);
+    };
+    let remaining = request.signed_at + crate::token::verify::PRESIGNED_URL_VALIDITY - now;
+    let valid_for = Duration::try_from(remaining).unwrap_or(Duration::ZERO);
+    let (result, outcome) = cache.get_or_fetch(token, valid_for, fetch).await;
+    match outcome {
+        Outcome::Hit => state.metrics.identity_cache_hits.inc(),
+        Outcome::Miss => state.metrics.identity_cache_misses.inc(),
+    };
+    result
 }
 
 /// Upstream's `extra` keys, each a one-element list.

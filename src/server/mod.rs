@@ -11,6 +11,7 @@
 pub mod backends;
 pub mod config;
 pub mod http;
+pub mod identity_cache;
 pub mod init;
 pub mod metrics;
 pub mod tls;
@@ -100,6 +101,12 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
             .collect::<HashSet<_>>(),
         max_body: http::DEFAULT_MAX_BODY,
         body_timeout: options.limits.header_read_timeout,
+        identity_cache: (options.identity_cache_size > 0).then(|| {
+            identity_cache::IdentityCache::new(
+                options.identity_cache_size,
+                options.identity_cache_ttl,
+            )
+        }),
     });
 
     if let Some(path) = options.dynamic_backend_mode_path.clone() {

@@ -388,7 +388,7 @@ impl Error for TokenError {}
 ///
 /// The split matters to the webhook: throttling is answered with HTTP 429, everything
 /// else with 403, and the metric label differs (see [`VerifyError::metric_result`]).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum VerifyError {
     /// The token failed a local check; STS was not called.
