@@ -88,6 +88,12 @@ pub fn init(level: Level, format: LogFormat) {
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
+                    // Colour only for a person: log files, journald and container
+                    // runtimes get plain text.
+                    .with_ansi(
+                        std::io::IsTerminal::is_terminal(&std::io::stderr())
+                            && std::env::var_os("NO_COLOR").is_none(),
+                    )
                     .with_target(false),
             )
             .try_init(),

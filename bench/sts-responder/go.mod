@@ -1,0 +1,3 @@
+module aia.local/sts-responder
+
+go 1.24
