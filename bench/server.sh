@@ -100,10 +100,12 @@ for mode in nocache cache; do
         read -r rps p50 p99 non200 sockerr <<<"$(grep '^RESULT' <<<"$out" | cut -d' ' -f2-)"
         echo "| $label | $c | $rps | $p50 | $p99 | $non200 | $sockerr |"
     done
-    RSS_LINES+=("| $label | $IDLE | $(rss "$SERVER" VmHWM) | $(rss "$SERVER" VmRSS) |")
+    TUNNELS=$(grep -c "tunnel to" "$WORK/responder.log" || true)
+    RSS_LINES+=("| $label | $IDLE | $(rss "$SERVER" VmHWM) | $(rss "$SERVER" VmRSS) | $TUNNELS |")
+    : > "$WORK/responder.log"
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 done
 echo
-echo "| mode | RSS idle MiB | peak RSS MiB | RSS after load MiB |"
-echo "|---|---:|---:|---:|"
+echo "| mode | RSS idle MiB | peak RSS MiB | RSS after load MiB | STS connections opened |"
+echo "|---|---:|---:|---:|---:|"
 printf '%s\n' "${RSS_LINES[@]}"

@@ -172,6 +172,8 @@ func main() {
 				return
 			}
 			conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+			// One line per tunnel: the benchmark counts them to show connection reuse.
+			log.Printf("tunnel to %s", req.Host)
 			tunnels.conns <- tls.Server(conn, tlsConfig)
 		}(conn)
 	}

@@ -71,8 +71,14 @@ fn is_skippable(value: &str) -> bool {
 
 fn yaml_options() -> serde_saphyr::Options {
     // Upstream's YAML-to-JSON step (yaml.v2, non-strict) lets a repeated key win.
+    // The node budget guards against YAML bombs; the default (250 000) is below what a
+    // large but legitimate aws-auth can hold, so allow 2 million (aliases stay bounded).
     serde_saphyr::options! {
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+        budget: serde_saphyr::budget! {
+            max_nodes: 2_000_000,
+            max_events: 8_000_000,
+        },
     }
 }
 
