@@ -650,6 +650,23 @@ fn scenario_6_mapping_changes_live() {
         Duration::from_secs(40),
         "aws-auth edited after an apiserver restart",
     );
+    // The dropped watch was counted.
+    let metrics = Command::new("curl")
+        .args(["-sS", "--noproxy", "*", "--cacert"])
+        .arg(state.join("cert.pem"))
+        .arg(format!("https://127.0.0.1:{port}/metrics"))
+        .output()
+        .unwrap();
+    assert_success(&metrics);
+    let failures = stdout(&metrics)
+        .lines()
+        .find_map(|l| l.strip_prefix("aws_iam_authenticator_configmap_watch_failures_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    assert!(
+        failures >= 1.0,
+        "configmap_watch_failures_total = {failures}"
+    );
 
     // Deleting aws-auth clears it.
     assert_success(&kubectl_admin(
