@@ -37,8 +37,7 @@ use crate::token::identity::Identity;
     plural = "iamidentitymappings",
     singular = "iamidentitymapping",
     status = "IAMIdentityMappingStatus",
-    printcolumn = r#"{"name":"ARN","type":"string","jsonPath":".spec.arn"}"#,
-    printcolumn = r#"{"name":"Username","type":"string","jsonPath":".spec.username"}"#
+    category = "all"
 )]
 pub struct IAMIdentityMappingSpec {
     /// The IAM user or role ARN (an assumed-role ARN is canonicalised to its role).
@@ -363,28 +362,56 @@ mod tests {
         assert!(m.is_empty());
     }
 
+    /// Every key of `deploy/iamidentitymapping.yaml` (upstream's CRD) has the same value
+    /// in the derived definition; schema nodes may only add annotations (descriptions,
+    /// `nullable`, a title), never properties or types. The one addition kube's derive
+    /// always makes is `required: [spec]` at the root, which every valid object meets.
     #[test]
     fn the_derived_definition_is_the_one_in_deploy() {
-        let crd = IAMIdentityMapping::crd();
-        let v = serde_json::to_value(&crd).unwrap();
-        assert_eq!(
-            v["metadata"]["name"],
-            "iamidentitymappings.iamauthenticator.k8s.aws"
-        );
-        assert_eq!(v["spec"]["scope"], "Cluster");
-        let version = &v["spec"]["versions"][0];
-        assert_eq!(version["name"], "v1alpha1");
-        assert_eq!(version["subresources"]["status"], serde_json::json!({}));
-        let spec = &version["schema"]["openAPIV3Schema"]["properties"]["spec"];
-        let mut required: Vec<&str> = spec["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r.as_str().unwrap())
-            .collect();
-        required.sort_unstable();
-        assert_eq!(required, ["arn", "username"]);
-        let status = &version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"];
-        assert!(status.get("canonicalARN").is_some() && status.get("userID").is_some());
+        fn covers(derived: &serde_json::Value, deploy: &serde_json::Value, path: &str) {
+            match deploy {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        let d = derived
+                            .get(k)
+                            .unwrap_or_else(|| panic!("derived CRD lacks {path}.{k}"));
+                        covers(d, v, &format!("{path}.{k}"));
+                    }
+                    if path.ends_with(".properties") {
+                        let extra: Vec<&String> = derived
+                            .as_object()
+                            .unwrap()
+                            .keys()
+                            .filter(|k| !map.contains_key(*k))
+                            .collect();
+                        assert!(extra.is_empty(), "derived CRD adds {path}: {extra:?}");
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    let d = derived.as_array().unwrap();
+                    assert_eq!(d.len(), items.len(), "{path}");
+                    if path.ends_with(".required") {
+                        let mut a: Vec<_> = d.iter().map(|x| x.to_string()).collect();
+                        let mut b: Vec<_> = items.iter().map(|x| x.to_string()).collect();
+                        a.sort();
+                        b.sort();
+                        assert_eq!(a, b, "{path}");
+                    } else {
+                        for (i, (x, y)) in d.iter().zip(items).enumerate() {
+                            covers(x, y, &format!("{path}[{i}]"));
+                        }
+                    }
+                }
+                other => assert_eq!(derived, other, "{path}"),
+            }
+        }
+        let text = include_str!("../../deploy/iamidentitymapping.yaml");
+        let doc = &text[text.find("\n---\n").unwrap() + 5..];
+        let deploy: serde_json::Value = serde_saphyr::from_str(doc).unwrap();
+        let derived = serde_json::to_value(IAMIdentityMapping::crd()).unwrap();
+        covers(&derived, &deploy, "");
+        // And nothing beyond upstream at the top of the spec.
+        let keys: Vec<&String> = derived["spec"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["group", "names", "scope", "versions"]);
     }
 }
