@@ -629,6 +629,51 @@ fn scenario_6_mapping_changes_live() {
         "unquoted mapAccounts number",
     );
 
+    // Upstream's fixtures: a lower-case data key maps nothing; a list without `|` is not
+    // a ConfigMap at all (the apiserver refuses it).
+    let mut child = Command::new(kubectl())
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .arg("--kubeconfig")
+        .arg(cp.var("ADMIN_KUBECONFIG"))
+        .args(["apply", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(
+                format!(
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n\
+                     data:\n  mapUsers:\n  - userarn: {ALICE_ARN}\n    username: no-bar\n"
+                )
+                .as_bytes(),
+            )
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !out.status.success(),
+        "a ConfigMap without | must be refused"
+    );
+    cp.admin_apply(&aws_auth(&[("mapusers", &user("lower-case-key"))]));
+    follows(&alice, None, bound, "lower-case data key maps nothing");
+    cp.admin_apply(&aws_auth(&[
+        (
+            "mapUsers",
+            &format!(
+                "- userARN: {ALICE_ARN}\n  UserName: alice-case\n- userarn: not-an-arn\n  username: dropped\n"
+            ),
+        ),
+        ("mapAccounts", "- 111122223333\n"),
+    ]));
+    follows(&alice, Some("alice-case"), bound, "restored");
+
     // A malformed update keeps the last good mapping.
     cp.admin_apply(&aws_auth(&[("mapUsers", "- userarn: [unclosed\n")]));
     std::thread::sleep(Duration::from_millis(1500));
