@@ -731,7 +731,9 @@ fn scenario_6_mapping_changes_live() {
     follows(
         &alice,
         Some("alice-crd"),
-        bound,
+        // The first IAMIdentityMapping event since the apiserver restart: that watch may
+        // still be in its reconnect backoff, hence the restart bound.
+        Duration::from_secs(40),
         "IAMIdentityMapping created",
     );
     let start = Instant::now();
