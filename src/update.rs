@@ -312,7 +312,8 @@ pub fn installed_by(exe: &Path, env: &InstallEnv) -> Option<Owner> {
     if has_run(&parts, &["winget", "packages"]) || has_run(&parts, &["winget", "links"]) {
         return Some(Owner::Winget);
     }
-    if parts.iter().any(|c| c == ".krew") || env.krew_root.as_deref().is_some_and(|p| under(&text, p))
+    if parts.iter().any(|c| c == ".krew")
+        || env.krew_root.as_deref().is_some_and(|p| under(&text, p))
     {
         return Some(Owner::Krew);
     }
@@ -480,7 +481,12 @@ pub fn release_dir(releases_url: &str, version: Option<&str>) -> String {
     }
 }
 
-fn fetch(url: &str, limit: u64, timeout: Duration, out: impl std::io::Write) -> Result<(), UpdateError> {
+fn fetch(
+    url: &str,
+    limit: u64,
+    timeout: Duration,
+    out: impl std::io::Write,
+) -> Result<(), UpdateError> {
     self_update::Download::from_url(url)
         .timeout(timeout)
         .max_download_size(limit)
@@ -544,8 +550,8 @@ impl Drop for Scratch {
 }
 
 fn sha256_file(path: &Path) -> Result<String, UpdateError> {
-    let mut file =
-        std::fs::File::open(path).map_err(|e| UpdateError::Io(format!("{}: {e}", path.display())))?;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| UpdateError::Io(format!("{}: {e}", path.display())))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -565,7 +571,9 @@ fn find_binary(dir: &Path, name: &str, depth: usize) -> Option<PathBuf> {
     let mut subdirs = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_file() && entry.file_name() == name {
             return Some(path);
         }
@@ -577,9 +585,7 @@ fn find_binary(dir: &Path, name: &str, depth: usize) -> Option<PathBuf> {
         return None;
     }
     subdirs.sort();
-    subdirs
-        .iter()
-        .find_map(|d| find_binary(d, name, depth - 1))
+    subdirs.iter().find_map(|d| find_binary(d, name, depth - 1))
 }
 
 /// Checks the install, then downloads, verifies and installs the release.
@@ -639,9 +645,7 @@ pub fn update(opts: &UpdateOptions, env: &InstallEnv) -> Result<Outcome, UpdateE
                     (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
                         .then(|| hex.to_ascii_lowercase())
                 })
-                .ok_or_else(|| {
-                    UpdateError::Release(format!("{artifact}.sha256 holds no sha256"))
-                })?
+                .ok_or_else(|| UpdateError::Release(format!("{artifact}.sha256 holds no sha256")))?
         }
     };
 
@@ -855,7 +859,11 @@ ABCDEFabcdef0123456789abcdef0123456789abcdef0123456789abcdef0123 *aws-iam-authen
 1111111111111111111111111111111111111111111111111111111111111111  plain-format.tar.gz
 ";
         assert_eq!(
-            checksum_for(sums, "aws-iam-authenticator-x86_64-unknown-linux-gnu.tar.gz").as_deref(),
+            checksum_for(
+                sums,
+                "aws-iam-authenticator-x86_64-unknown-linux-gnu.tar.gz"
+            )
+            .as_deref(),
             Some("abcdefabcdef0123456789abcdef0123456789abcdef0123456789abcdef0123")
         );
         assert!(checksum_for(sums, "plain-format.tar.gz").is_some());
@@ -883,7 +891,13 @@ ABCDEFabcdef0123456789abcdef0123456789abcdef0123456789abcdef0123 *aws-iam-authen
             archive_name("aarch64-unknown-linux-musl"),
             "aws-iam-authenticator-aarch64-unknown-linux-musl.tar.gz"
         );
-        assert_eq!(release_dir("https://h/r/", None), "https://h/r/latest/download");
-        assert_eq!(release_dir("https://h/r", Some("v2.0.0")), "https://h/r/download/v2.0.0");
+        assert_eq!(
+            release_dir("https://h/r/", None),
+            "https://h/r/latest/download"
+        );
+        assert_eq!(
+            release_dir("https://h/r", Some("v2.0.0")),
+            "https://h/r/download/v2.0.0"
+        );
     }
 }

@@ -11,13 +11,12 @@
 #[allow(dead_code)]
 mod surface;
 
-use std::path::Path;
 use std::process::Command;
 
 #[cfg(feature = "self-update")]
 #[test]
 fn checked_in_completions_are_current() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
     let cmd = surface::release_command();
     let mut stale = Vec::new();
     for shell in surface::SHELLS {
@@ -79,7 +78,11 @@ fn subcommand_paths(cmd: &clap::Command, prefix: Vec<String>, out: &mut Vec<Vec<
 #[test]
 fn every_help_shows_examples() {
     let mut paths = vec![Vec::new()];
-    subcommand_paths(&aws_iam_authenticator::cli::command(), Vec::new(), &mut paths);
+    subcommand_paths(
+        &aws_iam_authenticator::cli::command(),
+        Vec::new(),
+        &mut paths,
+    );
     assert!(paths.len() > 4, "{paths:?}");
 
     let mut missing = Vec::new();

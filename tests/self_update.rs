@@ -96,7 +96,9 @@ fn serve(files: HashMap<String, Vec<u8>>) -> Server {
 /// The release files: manifest, checksums (optionally corrupted or missing) and archive.
 fn release(checksums: Checksums) -> HashMap<String, Vec<u8>> {
     let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join(format!("aws-iam-authenticator-{}", target()));
+    let dir = work
+        .path()
+        .join(format!("aws-iam-authenticator-{}", target()));
     std::fs::create_dir(&dir).unwrap();
     let bin = dir.join("aws-iam-authenticator");
     std::fs::write(&bin, NEW_BINARY).unwrap();
@@ -343,11 +345,17 @@ fn an_up_to_date_install_downloads_no_archive() {
     let inst = install("bin/aws-iam-authenticator");
     let out = run(&inst, &["--from", &server.base]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("0.1.0 is up to date"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("0.1.0 is up to date"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(std::fs::read(&inst.exe).unwrap(), inst.original);
     let requests = server.requests.lock().unwrap().clone();
     assert!(
-        !requests.iter().any(|r| r.ends_with(".tar.gz") || r.ends_with("sha256.sum")),
+        !requests
+            .iter()
+            .any(|r| r.ends_with(".tar.gz") || r.ends_with("sha256.sum")),
         "{requests:?}"
     );
 }

@@ -81,10 +81,7 @@ pub(crate) fn run(_ctx: &Context, args: SelfUpdateArgs) -> Result<(), CliError> 
             sha256,
         }) => {
             eprintln!("verified {artifact} (sha256 {sha256})");
-            println!(
-                "updated {} from {current} to {version}",
-                opts.exe.display()
-            );
+            println!("updated {} from {current} to {version}", opts.exe.display());
             Ok(())
         }
         Err(e) => Err(CliError::new(e.to_string())),

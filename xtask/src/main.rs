@@ -99,6 +99,11 @@ fn man(dir: &Path) -> Result<(), String> {
         .filter(|n| n.ends_with(".1"))
         .collect();
     pages.sort();
-    println!("wrote {} man pages to {}: {}", pages.len(), dir.display(), pages.join(" "));
+    println!(
+        "wrote {} man pages to {}: {}",
+        pages.len(),
+        dir.display(),
+        pages.join(" ")
+    );
     Ok(())
 }
