@@ -34,4 +34,6 @@ pub mod partition;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod token;
+#[cfg(feature = "self-update")]
+pub mod update;
 pub mod version;

@@ -10,8 +10,30 @@ use super::CliError;
 use crate::mapper::configmap::{NewMapping, add_to_aws_auth};
 use crate::mapper::{RoleMapping, SsoArnMatcher, UserMapping};
 
+const USER_EXAMPLES: &str = "\
+Examples:
+  aws-iam-authenticator add user --userarn arn:aws:iam::111122223333:user/alice \\
+    --username alice --groups system:masters
+  # without the confirmation prompt (scripts)
+  aws-iam-authenticator add user --prompt=false --userarn arn:aws:iam::111122223333:user/ci \\
+    --username ci --groups deployers";
+
+const ROLE_EXAMPLES: &str = "\
+Examples:
+  aws-iam-authenticator add role --rolearn arn:aws:iam::111122223333:role/k8s-admin \\
+    --username admin:{{SessionName}} --groups system:masters
+  # an IAM Identity Center permission set
+  aws-iam-authenticator add role --sso permissionSetName=Admin,accountID=111122223333 \\
+    --username sso-admin --groups system:masters";
+
+const ADD_EXAMPLES: &str = "\
+Examples:
+  aws-iam-authenticator add user --userarn arn:aws:iam::111122223333:user/alice --username alice --groups viewers
+  aws-iam-authenticator add role --rolearn arn:aws:iam::111122223333:role/dev --username dev --groups editors";
+
 /// Flags of `add` (upstream's persistent flags).
 #[derive(Debug, Args)]
+#[command(after_help = ADD_EXAMPLES)]
 pub(crate) struct AddArgs {
     /// Ask for confirmation before changing aws-auth ('--prompt=false' to disable)
     #[arg(long = "prompt", num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", value_name = "BOOL", global = true)]
@@ -32,8 +54,10 @@ pub(crate) struct AddArgs {
 #[derive(Debug, Subcommand)]
 enum AddCommand {
     /// Add a user entity to an existing aws-auth configmap, not for CRD/file backends
+    #[command(after_help = USER_EXAMPLES)]
     User(UserArgs),
     /// Add a role entity to an existing aws-auth configmap, not for CRD/file backends
+    #[command(after_help = ROLE_EXAMPLES)]
     Role(RoleArgs),
 }
 

@@ -20,12 +20,18 @@ pub(crate) struct CacheArgs {
 #[derive(Debug, Subcommand)]
 enum CacheAction {
     /// List cached entries: kind, cluster, role, profile, region and expiry (never secrets)
+    #[command(
+        after_help = "Examples:\n  aws-iam-authenticator cache list\n  aws-iam-authenticator cache list -o json"
+    )]
     List {
         /// Output format: text or json
         #[arg(short = 'o', long = "output", default_value = "text")]
         output: String,
     },
     /// Remove cached entries
+    #[command(
+        after_help = "Examples:\n  # the tokens of one cluster\n  aws-iam-authenticator cache clear -i my-cluster\n  aws-iam-authenticator cache clear cluster-a cluster-b\n  # every token and cached session credential\n  aws-iam-authenticator cache clear --all"
+    )]
     Clear {
         /// Remove everything
         #[arg(long)]

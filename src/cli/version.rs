@@ -7,6 +7,9 @@ use crate::version::INFO;
 
 /// Flags of `version`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  aws-iam-authenticator version\n  aws-iam-authenticator version -o yaml\n  aws-iam-authenticator version --short"
+)]
 pub(crate) struct VersionArgs {
     /// Print just the version number
     #[arg(short = 's', long = "short")]
