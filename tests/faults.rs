@@ -447,3 +447,89 @@ fn missing_or_corrupt_cert_files_are_refused_at_start() {
         );
     }
 }
+
+/// Slowloris: many connections trickle their headers one byte at a time, and as many
+/// again open TCP and never start TLS. A legitimate review still succeeds meanwhile, and
+/// every slow connection is closed by the server once the header-read (or TLS handshake)
+/// timeout — 10 s — has passed, whatever it keeps sending.
+#[test]
+fn slowloris_cannot_exhaust_the_server() {
+    let sts = StandIn::start();
+    let mut server = webhook::start(&sts, CONFIG, &[]);
+    let token = alice_token(&sts);
+    let script = r#"
+import json, socket, ssl, sys, time
+port, ca, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ctx = ssl.create_default_context(cafile=ca)
+ctx.set_alpn_protocols(["http/1.1"])
+start = time.monotonic()
+slow, idle = [], []
+for _ in range(n):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1")
+    s.sendall(b"POST /authenticate HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    s.setblocking(False)
+    slow.append(s)
+    t = socket.create_connection(("127.0.0.1", port))
+    t.setblocking(False)
+    idle.append(t)
+print(json.dumps({"opened": time.monotonic() - start}), flush=True)
+closed = {}
+def is_closed(s):
+    try:
+        return s.recv(1024) == b""
+    except (ssl.SSLWantReadError, BlockingIOError):
+        return False
+    except OSError:
+        return True
+deadline = start + 40
+while len(closed) < 2 * n and time.monotonic() < deadline:
+    for i, s in enumerate(slow):
+        if ("s", i) in closed:
+            continue
+        try:
+            s.sendall(b"X")          # one more header byte
+        except (ssl.SSLWantWriteError, BlockingIOError):
+            pass
+        except OSError:
+            closed[("s", i)] = time.monotonic() - start
+            continue
+        if is_closed(s):
+            closed[("s", i)] = time.monotonic() - start
+    for i, t in enumerate(idle):
+        if ("i", i) not in closed and is_closed(t):
+            closed[("i", i)] = time.monotonic() - start
+    time.sleep(0.5)
+times = sorted(closed.values())
+print(json.dumps({"closed": len(closed), "first": times[0] if times else None,
+                  "last": times[-1] if times else None}), flush=True)
+"#;
+    let ca = server.dir.path().join("client-ca.pem");
+    let n = 60;
+    let mut child = Command::new(python())
+        .args(["-c", script, &server.port.to_string()])
+        .arg(&ca)
+        .arg(n.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let opened: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert!(opened["opened"].is_number(), "{opened}");
+
+    // With 2n slow connections open, a real review and the health check still work.
+    let (status, body) = server.review(&token);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.request("GET", "/healthz", "").0, 200);
+
+    let report: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(report["closed"], 2 * n, "{report}");
+    let first = report["first"].as_f64().unwrap();
+    let last = report["last"].as_f64().unwrap();
+    // Not closed early (the timeout is 10 s), and all closed by the bound.
+    assert!(first >= 8.0, "{report}");
+    assert!(last < 30.0, "{report}");
+    assert!(server.is_running());
+    assert_eq!(server.review(&token).0, 200);
+}
