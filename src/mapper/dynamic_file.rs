@@ -360,6 +360,13 @@ pub async fn run_watch(
             }
             mapper.clear();
         }
+        FileState::Unreadable(e) => {
+            observer.dynamic_file_failure();
+            tracing::error!(
+                path = %shown,
+                "cannot read the DynamicFile: {e}; keeping the last good mappings"
+            );
+        }
         FileState::Present(bytes) => match mapper.load(&bytes) {
             Ok(data) => {
                 for warning in data.warnings() {

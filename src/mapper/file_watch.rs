@@ -32,18 +32,19 @@ const RETRY: Duration = Duration::from_secs(1);
 pub enum FileState {
     /// The file exists with these contents.
     Present(Vec<u8>),
-    /// The file does not exist (or cannot be read; the error is logged).
+    /// The file does not exist.
     Absent,
+    /// The file exists (or may) but cannot be read: permissions, I/O error, a directory
+    /// in its place. Not the same as absent — callers keep their last good state rather
+    /// than clearing it (issue 9: a `chmod 000` must not wipe the mappings).
+    Unreadable(String),
 }
 
 fn read_state(path: &Path) -> FileState {
     match std::fs::read(path) {
         Ok(bytes) => FileState::Present(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Absent,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), "cannot read the file: {e}");
-            FileState::Absent
-        }
+        Err(e) => FileState::Unreadable(e.to_string()),
     }
 }
 
@@ -164,6 +165,36 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         let got = wait_for(&seen, 4).await;
         assert_eq!(got[3], FileState::Absent);
+        task.abort();
+    }
+
+    /// Regression (issue 9): a file that exists but cannot be read was reported as
+    /// absent, so the DynamicFile mapper cleared every mapping on a `chmod 000` or an I/O
+    /// error. A directory in the file's place is unreadable even for root.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unreadable_is_not_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mapping.json");
+        std::fs::write(&path, b"one").unwrap();
+        assert_eq!(read_state(&path), FileState::Present(b"one".to_vec()));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let task = tokio::spawn(watch(path.clone(), move |s| sink.lock().unwrap().push(s)));
+        assert_eq!(wait_for(&seen, 1).await.len(), 1);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        for _ in 0..400 {
+            if matches!(seen.lock().unwrap().last(), Some(FileState::Unreadable(_))) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let got = seen.lock().unwrap().clone();
+        assert!(
+            matches!(got.last(), Some(FileState::Unreadable(_))),
+            "{got:?}"
+        );
         task.abort();
     }
 }

@@ -239,6 +239,10 @@ impl Backends {
         while let Some(file) = rx.recv().await {
             let wanted = match file {
                 FileState::Absent => self.options.backend_modes.clone(),
+                FileState::Unreadable(e) => {
+                    tracing::error!(path = %shown, "cannot read the dynamic backend mode file: {e}; keeping the current backends");
+                    continue;
+                }
                 FileState::Present(bytes) => {
                     match parse_backend_mode_file(&bytes)
                         .and_then(|names| validate_backend_modes(&names))

@@ -10,6 +10,8 @@
 
 pub mod backends;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod identity_cache;
 pub mod init;

@@ -35,7 +35,14 @@
 //! * a `#` fragment;
 //! * query keys or values that are not UTF-8 once percent-decoded;
 //! * `x-k8s-aws-id` listed more than once in `X-Amz-SignedHeaders`;
-//! * an `X-Amz-Date` more than 5 minutes in the future (see [`MAX_FUTURE_SKEW`]).
+//! * an `X-Amz-Date` more than 5 minutes in the future (see [`MAX_FUTURE_SKEW`]);
+//! * a scheme other than exactly `https` (Go lowercases `HTTPS`);
+//! * `\r` or `\n` in the base64 text (Go skips them) and non-zero trailing bits in its
+//!   last character (Go ignores them).
+//!
+//! The last two make the token a canonical encoding: each URL has exactly one token
+//! string, so nothing keyed on the token (logs, caches, rate limits) can be dodged by
+//! re-spelling the same signed URL.
 //!
 //! Query keys are also compared with ASCII case folding, where Go lowercases with
 //! Unicode tables (under which, e.g., `K` U+212A KELVIN SIGN stands for `k`).
@@ -151,10 +158,16 @@ impl Verifier {
         let parts = parse_url(&raw)?;
         let url = into_ascii(raw)?;
 
-        // 5. Scheme (Go lowercases it).
-        let scheme = slice(&url, &parts.scheme).to_ascii_lowercase();
+        // 5. Scheme (Go lowercases it; this port then also wants it written lowercase).
+        let written = slice(&url, &parts.scheme);
+        let scheme = written.to_ascii_lowercase();
         if scheme != "https" {
             return Err(TokenError::UnexpectedScheme { scheme });
+        }
+        if written != "https" {
+            return Err(TokenError::UnexpectedScheme {
+                scheme: written.to_owned(),
+            });
         }
 
         // 6. Host.
@@ -253,8 +266,9 @@ impl Verifier {
 // Step 3: base64, as Go's `base64.RawURLEncoding.DecodeString`.
 // ---------------------------------------------------------------------------------------
 
-/// Go's decoder: URL-safe alphabet, no padding, `\r` and `\n` skipped, non-zero
-/// trailing bits tolerated, errors at the offset Go reports.
+/// Go's decoder (URL-safe alphabet, no padding, errors at the offset Go reports), made
+/// strict: `\r` and `\n` are errors (Go skips them) and so are non-zero trailing bits
+/// (Go ignores them), so that one URL has exactly one encoding.
 fn decode_base64(input: &[u8]) -> Result<Vec<u8>, TokenError> {
     let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
     let mut acc: u32 = 0;
@@ -266,7 +280,6 @@ fn decode_base64(input: &[u8]) -> Result<Vec<u8>, TokenError> {
             b'0'..=b'9' => byte - b'0' + 52,
             b'-' => 62,
             b'_' => 63,
-            b'\r' | b'\n' => continue,
             _ => return Err(TokenError::Base64 { offset }),
         };
         acc = (acc << 6) | u32::from(sextet);
@@ -286,13 +299,19 @@ fn decode_base64(input: &[u8]) -> Result<Vec<u8>, TokenError> {
                 offset: input.len().saturating_sub(1),
             });
         }
-        2 => {
+        2 if acc & 0xf == 0 => {
             let [_, _, _, a] = (acc >> 4).to_be_bytes();
             out.push(a);
         }
-        _ => {
+        3 if acc & 0x3 == 0 => {
             let [_, _, a, b] = (acc >> 2).to_be_bytes();
             out.extend_from_slice(&[a, b]);
+        }
+        // Non-zero trailing bits: another spelling of a shorter input.
+        _ => {
+            return Err(TokenError::Base64 {
+                offset: input.len().saturating_sub(1),
+            });
         }
     }
     Ok(out)
@@ -1084,8 +1103,6 @@ mod tests {
         );
         assert!(check_url(&good_url("sts-fips.us-west-2.amazonaws.com", "")).is_ok());
         assert!(check_url(&good_url("sts.us-west-2.api.aws", "")).is_ok());
-        let upper = good_url("sts.amazonaws.com", "").replacen("https", "HTTPS", 1);
-        assert_eq!(check_url(&upper).unwrap().url, upper);
         // Every allowed key, in any case; empty segments; `+` in values.
         let all = good_url(
             "sts.amazonaws.com",
@@ -1239,6 +1256,63 @@ mod tests {
             check_url(&good_url("[::1]:443", "")).unwrap_err(),
             TokenError::HostFormat { .. }
         ));
+    }
+
+    /// Regression (issue 9 corpus): Go lowercases the scheme and skips CR/LF in the
+    /// base64, so upstream accepts several spellings of one signed URL; here exactly one
+    /// token string is valid for each URL.
+    #[test]
+    fn strictness_one_spelling_per_url() {
+        let url = good_url("sts.amazonaws.com", "");
+        assert!(check_url(&url).is_ok());
+        for scheme in ["HTTPS", "Https", "httpS"] {
+            let upper = url.replacen("https", scheme, 1);
+            assert_eq!(
+                check_url(&upper).unwrap_err(),
+                TokenError::UnexpectedScheme {
+                    scheme: scheme.to_owned()
+                }
+            );
+        }
+        // A non-https scheme keeps Go's lowercased text.
+        assert_eq!(
+            check_url(&url.replacen("https", "HTTP", 1))
+                .unwrap_err()
+                .to_string(),
+            "input token was not properly formatted: unexpected scheme \"http\" in pre-signed URL"
+        );
+        let token = to_token(&url);
+        let (head, tail) = token.split_at(30);
+        for inserted in ["\n", "\r", "\r\n"] {
+            let spelled = format!("{head}{inserted}{tail}");
+            assert!(
+                matches!(check(&spelled), Err(TokenError::Base64 { .. })),
+                "{inserted:?}"
+            );
+            assert!(matches!(
+                check(&format!("{token}{inserted}")),
+                Err(TokenError::Base64 { .. })
+            ));
+        }
+        // The last character carries trailing bits unless the length is a multiple of 3.
+        let mut url = url;
+        while url.len().is_multiple_of(3) {
+            url.push('&');
+        }
+        let token = to_token(&url);
+        assert!(check(&token).is_ok());
+        let last = token.chars().last().unwrap();
+        // Flip the lowest bit of the last sextet: always a trailing bit here.
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let i = ALPHABET.iter().position(|&b| b == last as u8).unwrap();
+        let flipped = ALPHABET[i ^ 1] as char;
+        let mut bad = token.clone();
+        bad.pop();
+        bad.push(flipped);
+        assert!(
+            matches!(check(&bad), Err(TokenError::Base64 { .. })),
+            "{last} -> {flipped}"
+        );
     }
 
     #[test]
@@ -1451,9 +1525,21 @@ mod tests {
         assert_eq!(decode_base64(b"aGk").unwrap(), b"hi");
         assert_eq!(decode_base64(b"aGVsbG8").unwrap(), b"hello");
         assert_eq!(decode_base64(b"-_-_").unwrap(), [0xfb, 0xff, 0xbf]);
-        // Go skips CR and LF, and ignores non-zero trailing bits.
-        assert_eq!(decode_base64(b"aG\r\nk").unwrap(), b"hi");
-        assert_eq!(decode_base64(b"aGl").unwrap(), b"hi");
+        // Stricter than Go, which skips CR and LF and ignores non-zero trailing bits:
+        // both would give one URL several token spellings.
+        assert_eq!(
+            decode_base64(b"aG\r\nk"),
+            Err(TokenError::Base64 { offset: 2 })
+        );
+        assert_eq!(
+            decode_base64(b"aGk\n"),
+            Err(TokenError::Base64 { offset: 3 })
+        );
+        assert_eq!(decode_base64(b"aGl"), Err(TokenError::Base64 { offset: 2 }));
+        assert_eq!(
+            decode_base64(b"aGVsbG9"),
+            Err(TokenError::Base64 { offset: 6 })
+        );
         // Errors: first bad byte, padding, standard alphabet, a lone last character.
         assert_eq!(
             decode_base64(b"aGk="),
@@ -1473,7 +1559,7 @@ mod tests {
         );
         assert_eq!(
             decode_base64(b"abcde\n\n"),
-            Err(TokenError::Base64 { offset: 6 })
+            Err(TokenError::Base64 { offset: 5 })
         );
         assert_eq!(decode_base64(b"a"), Err(TokenError::Base64 { offset: 0 }));
         assert_eq!(

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+#[cfg(feature = "server")]
+pub mod webhook;
+
 pub const ACCOUNT: &str = "111122223333";
 pub const ALICE_AKID: &str = "AKIAALICEEXAMPLE0001";
 pub const ALICE_SECRET: &str = "aliceSecretKey/EXAMPLE+abcdefghijklmnopqrs";
@@ -199,6 +202,11 @@ impl StandIn {
             "/_standin/fault",
             &json!({"mode": mode, "delay_seconds": delay_seconds}).to_string(),
         );
+    }
+
+    /// A fault with every option of the admin API (`count`, `actions`, ...).
+    pub fn admin_fault(&self, fault: Value) {
+        self.admin("POST", "/_standin/fault", &fault.to_string());
     }
 
     /// A command for the binary with a clean environment that reaches this stand-in
