@@ -46,6 +46,7 @@ impl FuzzServer {
             scrubbed_accounts: HashSet::new(),
             max_body: DEFAULT_MAX_BODY,
             body_timeout: Duration::from_secs(1),
+            identity_cache: None,
         });
         Ok(FuzzServer {
             runtime,
