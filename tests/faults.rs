@@ -83,12 +83,16 @@ fn within<T>(bound: Duration, what: &str, mut check: impl FnMut() -> Option<T>) 
     }
 }
 
+/// These tests replay one token against a failing STS: the verified-identity cache would
+/// answer it without asking STS, so it is off here.
+const NO_IDENTITY_CACHE: &[&str] = &["--identity-cache-size", "0"];
+
 /// STS answering 500, malformed JSON or XML, or slowly: a denial each time (403, never a
 /// 5xx or a hang), counted and logged; the same token authenticates once STS recovers.
 #[test]
 fn sts_errors_and_garbage_are_bounded_denials() {
     let sts = StandIn::start();
-    let mut server = webhook::start(&sts, CONFIG, &[]);
+    let mut server = webhook::start(&sts, CONFIG, NO_IDENTITY_CACHE);
     let token = alice_token(&sts);
     assert_eq!(server.review(&token).0, 200);
 
@@ -153,7 +157,7 @@ fn sts_errors_and_garbage_are_bounded_denials() {
 #[test]
 fn intermittent_throttling_is_429_each_time_then_recovers() {
     let sts = StandIn::start();
-    let mut server = webhook::start(&sts, CONFIG, &[]);
+    let mut server = webhook::start(&sts, CONFIG, NO_IDENTITY_CACHE);
     let token = alice_token(&sts);
     sts.admin_fault(json!({"mode": "throttle", "count": 2}));
     assert_eq!(server.review(&token).0, 429);
