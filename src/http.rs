@@ -65,6 +65,23 @@ impl fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
+/// Renders an error with its sources, since connection errors hide the useful part
+/// (`connection refused`, a certificate problem) a few levels down. Shared by every
+/// caller of [`connector`].
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
 /// Builds the TLS trust context: the platform roots (or `SSL_CERT_FILE`), plus
 /// `AWS_CA_BUNDLE` if set.
 pub fn tls_context() -> Result<TlsContext, HttpError> {

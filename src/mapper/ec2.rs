@@ -73,6 +73,7 @@ use tokio::time::Instant;
 
 use super::PrivateDnsLookup;
 use crate::credentials::{AwsContext, LoadOptions, RegionSource};
+use crate::http::error_chain;
 use crate::partition::EndpointFlavour;
 
 /// How long a resolved name is kept.
@@ -968,22 +969,6 @@ fn signed_request(
         .map_err(|e| signing(&e))?;
     instructions.apply_to_request_http1x(&mut request);
     HttpRequest::try_from(request).map_err(|e| signing(&e))
-}
-
-/// Renders an error with its sources (connection errors hide the cause a few levels
-/// down).
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------

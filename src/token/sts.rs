@@ -23,7 +23,7 @@ use super::error::VerifyError;
 use super::generate::CLUSTER_ID_HEADER;
 use super::identity::{Identity, identity_from_caller, parse_sts_response};
 use super::verify::PresignedRequest;
-use crate::http::{ConnectorOptions, HttpError, connector, tls_context};
+use crate::http::{ConnectorOptions, HttpError, connector, error_chain, tls_context};
 
 /// Upstream's STS timeout.
 pub const STS_TIMEOUT: Duration = Duration::from_secs(10);
@@ -161,20 +161,4 @@ impl StsClient {
         let caller = caller?;
         identity_from_caller(caller, &request.access_key_id, &request.host)
     }
-}
-
-/// Renders an error with its sources, since connection errors hide the useful part
-/// (`connection refused`, a certificate problem) a few levels down.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
