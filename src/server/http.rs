@@ -190,7 +190,9 @@ fn json_response(status: StatusCode, body: &TokenReviewResponse<'_>) -> Response
     response
 }
 
-fn deny(status: StatusCode, api_version: &str) -> Response {
+/// A TokenReview answer in the request's `api_version`, with upstream's empty metadata
+/// and spec.
+fn review_response(status: StatusCode, api_version: &str, review: ReviewStatus) -> Response {
     json_response(
         status,
         &TokenReviewResponse {
@@ -200,10 +202,18 @@ fn deny(status: StatusCode, api_version: &str) -> Response {
                 creation_timestamp: None,
             },
             spec: Empty {},
-            status: ReviewStatus {
-                authenticated: false,
-                user: UserInfo::default(),
-            },
+            status: review,
+        },
+    )
+}
+
+fn deny(status: StatusCode, api_version: &str) -> Response {
+    review_response(
+        status,
+        api_version,
+        ReviewStatus {
+            authenticated: false,
+            user: UserInfo::default(),
         },
     )
 }
@@ -328,30 +338,22 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
     tracing::info!(username = %mapped.username, uid = %uid, groups = ?mapped.groups, "access granted");
     finish(
         result::SUCCESS,
-        json_response(
+        review_response(
             StatusCode::OK,
-            &TokenReviewResponse {
-                api_version,
-                kind: "TokenReview",
-                metadata: Metadata {
-                    creation_timestamp: None,
-                },
-                spec: Empty {},
-                status: ReviewStatus {
-                    authenticated: true,
-                    user: UserInfo {
-                        username: mapped.username,
-                        uid,
-                        groups: mapped.groups,
-                        extra,
-                    },
+            api_version,
+            ReviewStatus {
+                authenticated: true,
+                user: UserInfo {
+                    username: mapped.username,
+                    uid,
+                    groups: mapped.groups,
+                    extra,
                 },
             },
         ),
     )
 }
 
-/// Local checks, then STS.
 /// Local checks on every request, then the identity: from the cache when it has it,
 /// else from STS.
 async fn verify(state: &AppState, token: &str) -> Result<Arc<Identity>, VerifyError> {
