@@ -23,10 +23,11 @@
 //! the entry. A value holding several YAML documents is rejected as a whole.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use super::{
-    BackendMode, IdentityMapping, MapError, Mapper, MappingIndex, Node, RoleMapping, UserMapping,
+    BackendMode, IdentityMapping, MapError, Mapper, MappingIndex, Node, Published, RoleMapping,
+    UserMapping,
 };
 use crate::token::identity::Identity;
 
@@ -518,7 +519,7 @@ fn double_quoted(s: &str) -> String {
 /// watcher replaces atomically with [`update`](Self::update) / [`clear`](Self::clear).
 #[derive(Debug)]
 pub struct ConfigMapMapper {
-    data: RwLock<Arc<MappingIndex>>,
+    data: Published<MappingIndex>,
     sso_role_match: bool,
 }
 
@@ -553,7 +554,7 @@ impl ConfigMapMapper {
     /// `sso_role_match` is the `SSORoleMatch` feature gate.
     pub fn new(sso_role_match: bool) -> Self {
         ConfigMapMapper {
-            data: RwLock::new(Arc::new(MappingIndex::default())),
+            data: Published::default(),
             sso_role_match,
         }
     }
@@ -561,7 +562,7 @@ impl ConfigMapMapper {
     /// A mapper serving `parsed`.
     pub fn from_parsed(parsed: ParsedConfigMap, sso_role_match: bool) -> Self {
         ConfigMapMapper {
-            data: RwLock::new(Arc::new(build_index(parsed))),
+            data: Published::new(build_index(parsed)),
             sso_role_match,
         }
     }
@@ -578,18 +579,11 @@ impl ConfigMapMapper {
     }
 
     fn swap(&self, index: MappingIndex) {
-        let new = Arc::new(index);
-        match self.data.write() {
-            Ok(mut guard) => *guard = new,
-            Err(poisoned) => *poisoned.into_inner() = new,
-        }
+        self.data.store(Arc::new(index));
     }
 
     fn snapshot(&self) -> Arc<MappingIndex> {
-        match self.data.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.data.load()
     }
 }
 

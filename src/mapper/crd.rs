@@ -19,13 +19,13 @@
 //! No `mapAccounts`, no SSO matching, no reserved prefixes: as upstream.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{BackendMode, BackendObserver, IdentityMapping, MapError, Mapper};
+use super::{BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, Published};
 use crate::token::identity::Identity;
 
 /// The spec of an `IAMIdentityMapping`: one IAM ARN and the Kubernetes user it maps to.
@@ -74,7 +74,7 @@ struct Entry {
 /// The CRD mapper: serves lookups from the index the watcher rebuilds.
 #[derive(Debug, Default)]
 pub struct CrdMapper {
-    index: RwLock<Arc<HashMap<String, Entry>>>,
+    index: Published<HashMap<String, Entry>>,
 }
 
 /// The canonical ARN a mapping is indexed under.
@@ -133,10 +133,7 @@ impl CrdMapper {
             );
         }
         let index = Arc::new(index.into_iter().map(|(k, (_, e))| (k, e)).collect());
-        match self.index.write() {
-            Ok(mut guard) => *guard = index,
-            Err(poisoned) => *poisoned.into_inner() = index,
-        }
+        self.index.store(index);
         warnings
     }
 
@@ -151,10 +148,7 @@ impl CrdMapper {
     }
 
     fn snapshot(&self) -> Arc<HashMap<String, Entry>> {
-        match self.index.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.index.load()
     }
 }
 

@@ -18,11 +18,11 @@
 //! There is no SSO matching and no validation beyond "the key is present".
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use super::file_watch::{self, FileState};
 use super::{
-    BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, MappingIndex, Node,
+    BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, MappingIndex, Node, Published,
     RoleMapping, UserMapping,
 };
 use crate::token::identity::Identity;
@@ -283,7 +283,7 @@ pub fn parse_backend_mode_file(bytes: &[u8]) -> Result<Vec<String>, String> {
 /// replaces atomically.
 #[derive(Debug)]
 pub struct DynamicFileMapper {
-    data: RwLock<Arc<DynamicFileData>>,
+    data: Published<DynamicFileData>,
     user_id_strict: bool,
 }
 
@@ -292,7 +292,7 @@ impl DynamicFileMapper {
     /// `server.dynamicfileUserIDStrict`.
     pub fn new(user_id_strict: bool) -> Self {
         DynamicFileMapper {
-            data: RwLock::new(Arc::new(DynamicFileData::empty(user_id_strict))),
+            data: Published::new(DynamicFileData::empty(user_id_strict)),
             user_id_strict,
         }
     }
@@ -323,17 +323,11 @@ impl DynamicFileMapper {
 
     /// The data lookups currently use.
     pub fn snapshot(&self) -> Arc<DynamicFileData> {
-        match self.data.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.data.load()
     }
 
     fn swap(&self, data: Arc<DynamicFileData>) {
-        match self.data.write() {
-            Ok(mut guard) => *guard = data,
-            Err(poisoned) => *poisoned.into_inner() = data,
-        }
+        self.data.store(data);
     }
 }
 
@@ -353,7 +347,8 @@ pub async fn run_watch(
     let shown = path.display().to_string();
     file_watch::watch(path, move |state| match state {
         FileState::Absent => {
-            if mapper.snapshot().role_count() + mapper.snapshot().user_count() > 0 {
+            let current = mapper.snapshot();
+            if current.role_count() + current.user_count() > 0 {
                 tracing::info!(path = %shown, "the DynamicFile was removed: mappings cleared");
             } else {
                 tracing::info!(path = %shown, "waiting for the DynamicFile to be created");

@@ -41,7 +41,7 @@ pub mod file_watch;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use futures_util::future::BoxFuture;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -1008,6 +1008,36 @@ pub trait Mapper: Send + Sync {
     fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError>;
     /// Whether `mapAccounts` of this backend lists the account.
     fn is_account_allowed(&self, account_id: &str) -> bool;
+}
+
+/// A value that readers take a cheap snapshot of and a writer replaces whole: each
+/// backend's current mappings, the server's current chain. Lookups in flight keep the
+/// snapshot they started with, so a reload never blocks or tears a lookup.
+#[derive(Debug, Default)]
+pub struct Published<T>(RwLock<Arc<T>>);
+
+impl<T> Published<T> {
+    /// Publishes `value`.
+    pub fn new(value: T) -> Self {
+        Published(RwLock::new(Arc::new(value)))
+    }
+
+    /// The current value. A writer that panicked cannot have left a torn value (the
+    /// `Arc` is swapped whole), so a poisoned lock is read through.
+    pub fn load(&self) -> Arc<T> {
+        match self.0.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the current value.
+    pub fn store(&self, value: Arc<T>) {
+        match self.0.write() {
+            Ok(mut guard) => *guard = value,
+            Err(poisoned) => *poisoned.into_inner() = value,
+        }
+    }
 }
 
 /// What the running backends report (implemented by the server's metrics), so that the

@@ -6,7 +6,7 @@
 //! build at once instead of only the (separately built) fuzz targets.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -41,7 +41,11 @@ impl FuzzServer {
             cluster_id: "fuzz".into(),
             verifier: Verifier::new(HostPolicy::new(Partition::Aws, Some("us-west-2".into()))),
             sts,
-            mapper: RwLock::new(Arc::new(MapperChain::new(Vec::new(), HashMap::new(), None))),
+            mapper: crate::mapper::Published::new(MapperChain::new(
+                Vec::new(),
+                HashMap::new(),
+                None,
+            )),
             metrics: Arc::new(Metrics::new()),
             scrubbed_accounts: HashSet::new(),
             max_body: DEFAULT_MAX_BODY,

@@ -11,7 +11,7 @@
 //! `tower::ServiceExt::oneshot`.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 
 use super::identity_cache::{IdentityCache, Outcome};
 use super::metrics::{Metrics, result};
-use crate::mapper::{MapError, MapperChain};
+use crate::mapper::{MapError, MapperChain, Published};
 use crate::token::{Identity, StsClient, Verifier, VerifyError};
 
 /// `authentication.k8s.io/v1`.
@@ -45,7 +45,7 @@ pub struct AppState {
     /// The STS client.
     pub sts: StsClient,
     /// The mapper chain; swapped at run time by the dynamic backend mode.
-    pub mapper: RwLock<Arc<MapperChain>>,
+    pub mapper: Published<MapperChain>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
     /// Accounts whose identities are not logged and get an administrative UID.
@@ -69,18 +69,12 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// The current mapper chain.
     pub fn mapper(&self) -> Arc<MapperChain> {
-        match self.mapper.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.mapper.load()
     }
 
     /// Replaces the mapper chain.
     pub fn set_mapper(&self, chain: MapperChain) {
-        match self.mapper.write() {
-            Ok(mut guard) => *guard = Arc::new(chain),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(chain),
-        }
+        self.mapper.store(Arc::new(chain));
     }
 }
 

@@ -20,7 +20,7 @@ pub mod tls;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 pub use config::{FeatureGates, ServerError, ServerOptions};
 
@@ -94,7 +94,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         cluster_id: options.cluster_id.clone(),
         verifier: Verifier::new(HostPolicy::new(options.partition, server_region)),
         sts,
-        mapper: RwLock::new(Arc::new(chain)),
+        mapper: crate::mapper::Published::new(chain),
         metrics,
         scrubbed_accounts: options
             .scrubbed_accounts
