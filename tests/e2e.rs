@@ -102,14 +102,6 @@ fn read_env(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Our webhook, started from a config file; stopped on drop.
 struct Webhook {
     child: Child,

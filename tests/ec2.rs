@@ -23,14 +23,6 @@ use serde_json::{Value, json};
 const UNKNOWN: &str = "i-0123456789abcdef0";
 const CHILD_ENV: &str = "AIA_EC2_TEST_CHILD";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A running `python -m moto.server` on 127.0.0.1.
 struct Moto {
     child: Child,
@@ -404,8 +396,7 @@ impl Server {
         server
     }
 
-    /// One HTTPS request with Python's `ssl`, trusting the kubeconfig's CA (the serving
-    /// certificate is a CA certificate, which rustls refuses as an end entity).
+    /// One HTTPS request trusting the kubeconfig's CA (see `common::https_request`).
     fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         let kubeconfig =
             std::fs::read_to_string(self.dir.path().join("webhook.kubeconfig")).unwrap();
@@ -417,37 +408,8 @@ impl Server {
         let ca = base64::engine::general_purpose::STANDARD
             .decode(ca_b64)
             .unwrap();
-        let ca_file = self.dir.path().join("ca.pem");
-        std::fs::write(&ca_file, ca).unwrap();
-        let body_file = self.dir.path().join("body");
-        std::fs::write(&body_file, body).unwrap();
-        let script = r#"
-import json, ssl, sys, urllib.request, urllib.error
-url, method, body_file, ca = sys.argv[1:5]
-body = open(body_file).read()
-ctx = ssl.create_default_context(cafile=ca)
-req = urllib.request.Request(url, data=body.encode() if method == "POST" else None, method=method,
-                             headers={"Content-Type": "application/json"})
-try:
-    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
-        status, text = r.status, r.read().decode()
-except urllib.error.HTTPError as e:
-    status, text = e.code, e.read().decode()
-print(json.dumps({"status": status, "body": text}))
-"#;
         let url = format!("https://127.0.0.1:{}{path}", self.port);
-        let out = Command::new(python())
-            .args(["-c", script, &url, method])
-            .arg(&body_file)
-            .arg(&ca_file)
-            .output()
-            .unwrap();
-        assert_success(&out);
-        let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-        (
-            v["status"].as_u64().unwrap() as u16,
-            v["body"].as_str().unwrap().to_string(),
-        )
+        https_request(&url, method, body, &ca)
     }
 
     fn review(&self, token: &str) -> (u16, Value) {

@@ -10,14 +10,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use serde_json::{Value, json};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Server {
     child: Child,
     port: u16,
@@ -48,7 +40,7 @@ impl Server {
         let ca = base64::engine::general_purpose::STANDARD
             .decode(ca_b64)
             .unwrap();
-        request(&self.url(path), method, body, &ca)
+        https_request(&self.url(path), method, body, &ca)
     }
 
     fn review(&self, api_version: &str, token: &str) -> (u16, Value) {
@@ -71,46 +63,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Sends one HTTPS request with OpenSSL (Python's `ssl`), trusting only `ca_pem`.
-///
-/// Upstream's serving certificate is a self-signed CA certificate that is also the
-/// kubeconfig's CA. Go (kube-apiserver) and OpenSSL accept such a certificate as the
-/// server's own; rustls/webpki refuses a CA certificate as an end entity by design, so the
-/// tests talk to the server the way the real peers do.
-fn request(url: &str, method: &str, body: &str, ca_pem: &[u8]) -> (u16, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, ca_pem).unwrap();
-    let body_file = dir.path().join("body");
-    std::fs::write(&body_file, body).unwrap();
-    let script = r#"
-import json, ssl, sys, urllib.request, urllib.error
-url, method, body_file, ca = sys.argv[1:5]
-body = open(body_file).read()
-ctx = ssl.create_default_context(cafile=ca)
-req = urllib.request.Request(url, data=body.encode() if method == "POST" else None, method=method,
-                             headers={"Content-Type": "application/json"})
-try:
-    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
-        status, text = r.status, r.read().decode()
-except urllib.error.HTTPError as e:
-    status, text = e.code, e.read().decode()
-print(json.dumps({"status": status, "body": text}))
-"#;
-    let out = Command::new(python())
-        .args(["-c", script, url, method])
-        .arg(&body_file)
-        .arg(&ca)
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    (
-        v["status"].as_u64().unwrap() as u16,
-        v["body"].as_str().unwrap().to_string(),
-    )
 }
 
 const CONFIG: &str = r#"
@@ -622,7 +574,7 @@ fn duplicate_mappings_are_reported_at_startup_and_tokens_never_logged() {
         .decode(ca_b64)
         .unwrap();
     let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}});
-    let (status, text) = request(
+    let (status, text) = https_request(
         &format!("https://127.0.0.1:{port}/authenticate"),
         "POST",
         &body.to_string(),

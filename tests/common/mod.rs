@@ -296,3 +296,52 @@ pub fn identity(out: &Output) -> Value {
     assert_success(out);
     serde_json::from_str(stdout(out).trim()).expect("verify JSON")
 }
+
+/// A free TCP port on 127.0.0.1 (chosen by the OS, released at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sends one HTTPS request with OpenSSL (Python's `ssl`), trusting only `ca_pem`.
+///
+/// Upstream's serving certificate is a self-signed CA certificate that is also the
+/// kubeconfig's CA. Go (kube-apiserver) and OpenSSL accept such a certificate as the
+/// server's own; rustls/webpki refuses a CA certificate as an end entity by design, so the
+/// tests talk to the server the way the real peers do.
+pub fn https_request(url: &str, method: &str, body: &str, ca_pem: &[u8]) -> (u16, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let body_file = dir.path().join("body");
+    std::fs::write(&body_file, body).unwrap();
+    let script = r#"
+import json, ssl, sys, urllib.request, urllib.error
+url, method, body_file, ca = sys.argv[1:5]
+body = open(body_file).read()
+ctx = ssl.create_default_context(cafile=ca)
+req = urllib.request.Request(url, data=body.encode() if method == "POST" else None, method=method,
+                             headers={"Content-Type": "application/json"})
+try:
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+        status, text = r.status, r.read().decode()
+except urllib.error.HTTPError as e:
+    status, text = e.code, e.read().decode()
+print(json.dumps({"status": status, "body": text}))
+"#;
+    let out = Command::new(python())
+        .args(["-c", script, url, method])
+        .arg(&body_file)
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    (
+        v["status"].as_u64().unwrap() as u16,
+        v["body"].as_str().unwrap().to_string(),
+    )
+}
