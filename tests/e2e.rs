@@ -586,7 +586,7 @@ fn scenario_6_mapping_changes_live() {
         &["token", "-i", CLUSTER],
         &client_env(&sts, BOB_AKID, BOB_SECRET),
     );
-    let bound = Duration::from_secs(5);
+    let bound = Duration::from_secs(20);
     eprintln!("scenario 6 (mapping changes live):");
 
     // Nothing mapped yet: no aws-auth, no IAMIdentityMapping.
@@ -684,7 +684,7 @@ fn scenario_6_mapping_changes_live() {
     follows(
         &alice,
         Some("alice-after-restart"),
-        Duration::from_secs(40),
+        Duration::from_secs(90),
         "aws-auth edited after an apiserver restart",
     );
     // The dropped watch was counted.
@@ -725,7 +725,7 @@ fn scenario_6_mapping_changes_live() {
         Some("alice-crd"),
         // The first IAMIdentityMapping event since the apiserver restart: that watch may
         // still be in its reconnect backoff, hence the restart bound.
-        Duration::from_secs(40),
+        Duration::from_secs(90),
         "IAMIdentityMapping created",
     );
     let start = Instant::now();
@@ -833,7 +833,9 @@ fn scenario_6_mapping_changes_live() {
         "",
     );
     assert_success(&out);
-    let writers: Vec<_> = (0..8)
+    // 32 concurrent writers: most lose several conflict rounds; all must land.
+    const WRITERS: usize = 32;
+    let writers: Vec<_> = (0..WRITERS)
         .map(|i| {
             let admin = admin.clone();
             std::thread::spawn(move || {
@@ -873,7 +875,7 @@ fn scenario_6_mapping_changes_live() {
         ],
     );
     let roles = stdout(&out);
-    for i in 0..8 {
+    for i in 0..WRITERS {
         assert!(roles.contains(&format!("role/concurrent-{i}\n")), "{roles}");
     }
     assert!(roles.contains("permissionSetName: Admin"), "{roles}");

@@ -750,18 +750,24 @@ pub fn with_added(
     Ok(out)
 }
 
+/// How long `add` keeps retrying write conflicts on `aws-auth` before giving up.
+pub const CONFLICT_RETRY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Adds `new` to `kube-system/aws-auth` through `api`, creating the ConfigMap if it does
-/// not exist, and retrying on a write conflict (someone else changed it between our read
-/// and our write), as client-go's `retry.RetryOnConflict`. Returns the stored ConfigMap.
+/// not exist. A write conflict (someone else changed or created it between our read and
+/// our write) is retried as client-go's `retry.RetryOnConflict` is used under contention:
+/// re-read, re-apply, with jittered exponential backoff, until
+/// [`CONFLICT_RETRY_DEADLINE`] has passed. A fixed small number of attempts is not
+/// enough: with dozens of concurrent writers the last one may lose many rounds in a row.
+/// Returns the stored ConfigMap.
 pub async fn add_to_aws_auth(
     api: &kube::Api<k8s_openapi::api::core::v1::ConfigMap>,
     new: &NewMapping,
 ) -> Result<k8s_openapi::api::core::v1::ConfigMap, AddError> {
     use k8s_openapi::api::core::v1::ConfigMap;
-    const ATTEMPTS: u32 = 5;
-    let mut attempt = 0;
+    let deadline = tokio::time::Instant::now() + CONFLICT_RETRY_DEADLINE;
+    let mut backoff = ConflictBackoff::new();
     loop {
-        attempt += 1;
         let current = api
             .get_opt(NAME)
             .await
@@ -790,9 +796,16 @@ pub async fn add_to_aws_auth(
         match result {
             Ok(cm) => return Ok(cm),
             // 409: changed (or created) by someone else since we read it.
-            Err(kube::Error::Api(status)) if status.code == 409 && attempt < ATTEMPTS => {
-                tracing::debug!(attempt, "{NAMESPACE}/{NAME} changed meanwhile; retrying");
-                tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt))).await;
+            Err(kube::Error::Api(status))
+                if status.code == 409 && tokio::time::Instant::now() < deadline =>
+            {
+                let pause = backoff.next_pause();
+                tracing::debug!(
+                    attempt = backoff.attempts,
+                    ?pause,
+                    "{NAMESPACE}/{NAME} changed meanwhile; retrying"
+                );
+                tokio::time::sleep_until((tokio::time::Instant::now() + pause).min(deadline)).await;
             }
             Err(e) => {
                 return Err(AddError::Api(format!(
@@ -800,6 +813,44 @@ pub async fn add_to_aws_auth(
                 )));
             }
         }
+    }
+}
+
+/// Jittered exponential backoff for write conflicts: 10 ms doubling to a 1 s cap, each
+/// pause drawn uniformly from its upper half ("equal jitter"), so that writers that
+/// collided once do not collide again in lock step.
+struct ConflictBackoff {
+    attempts: u32,
+    seed: u64,
+}
+
+impl ConflictBackoff {
+    const BASE_MS: u64 = 10;
+    const CAP_MS: u64 = 1_000;
+
+    fn new() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        // std's RandomState is seeded per process from the OS: enough to spread writers
+        // in different processes, without a dependency on a random-number crate.
+        let seed = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        // xorshift never leaves zero; any other seed will do.
+        Self {
+            attempts: 0,
+            seed: seed | 1,
+        }
+    }
+
+    fn next_pause(&mut self) -> std::time::Duration {
+        let ceiling = (Self::BASE_MS << self.attempts.min(16)).min(Self::CAP_MS);
+        self.attempts += 1;
+        // xorshift64: a cheap, well-spread sequence from the per-process seed.
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let half = ceiling / 2;
+        std::time::Duration::from_millis(half + self.seed % (half + 1))
     }
 }
 
@@ -994,6 +1045,28 @@ mod add_tests {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
+    #[test]
+    fn conflict_backoff_grows_with_jitter_to_a_cap() {
+        let mut backoff = ConflictBackoff::new();
+        let pauses: Vec<u64> = (0..12)
+            .map(|_| backoff.next_pause().as_millis() as u64)
+            .collect();
+        for (attempt, pause) in pauses.iter().enumerate() {
+            let ceiling = (10u64 << attempt).min(1_000);
+            assert!(
+                (ceiling / 2..=ceiling).contains(pause),
+                "attempt {attempt}: {pause} ms not in [{}, {ceiling}]",
+                ceiling / 2
+            );
+        }
+        // Two writers do not walk in lock step (seeded per instance).
+        let other: Vec<u64> = {
+            let mut b = ConflictBackoff::new();
+            (0..12).map(|_| b.next_pause().as_millis() as u64).collect()
+        };
+        assert_ne!(pauses, other);
+    }
+
     use super::*;
     use crate::mapper::SsoArnMatcher;
 
