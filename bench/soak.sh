@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak test of the webhook server (issue 9): mixed valid and invalid TokenReviews at high
+# Soak test of the webhook server: mixed valid and invalid TokenReviews at high
 # concurrency for DURATION seconds against the real binary, STS being the Python stand-in
 # (which is the bottleneck; that is fine for a soak). Fails unless:
 #   * every answer is an expected one (200 for the valid token, 403 for a garbage token and
