@@ -31,6 +31,7 @@ pub mod logging;
 #[cfg(feature = "server")]
 pub mod mapper;
 pub mod partition;
+pub mod proxy;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod token;
