@@ -34,6 +34,8 @@ pub mod partition;
 pub mod proxy;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "server")]
+pub mod tls_trust;
 pub mod token;
 #[cfg(feature = "self-update")]
 pub mod update;
