@@ -31,8 +31,11 @@ pub mod logging;
 #[cfg(feature = "server")]
 pub mod mapper;
 pub mod partition;
+pub mod proxy;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "server")]
+pub mod tls_trust;
 pub mod token;
 #[cfg(feature = "self-update")]
 pub mod update;
