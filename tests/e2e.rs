@@ -199,18 +199,21 @@ fn assert_unauthorized(out: &Output) {
     );
 }
 
+/// What our `token` and awscli need to sign as `akid` against the stand-in.
 fn client_env(sts: &StandIn, akid: &str, secret: &str) -> Vec<(&'static str, String)> {
-    vec![
+    let awscli = AWSCLI_ENV.map(|(k, v)| (k, v.to_string()));
+    [
         ("AWS_ACCESS_KEY_ID", akid.to_string()),
         ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
         ("AWS_REGION", "us-west-2".to_string()),
-        ("AWS_DEFAULT_REGION", "us-west-2".to_string()),
-        ("AWS_STS_REGIONAL_ENDPOINTS", "regional".to_string()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
         ("HTTPS_PROXY", sts.proxy_url.clone()),
         ("NO_PROXY", "127.0.0.1,localhost".to_string()),
         ("AWS_CA_BUNDLE", sts.ca_file.display().to_string()),
     ]
+    .into_iter()
+    .chain(awscli)
+    .collect()
 }
 
 #[test]
@@ -407,14 +410,7 @@ fn end_to_end_scenarios() {
         &cp,
         "client.authentication.k8s.io/v1beta1",
         aws.to_str().unwrap(),
-        &[
-            "eks",
-            "get-token",
-            "--cluster-name",
-            CLUSTER,
-            "--output",
-            "json",
-        ],
+        &aws_eks_get_token_args(CLUSTER),
         &alice_env,
     );
     assert_eq!(whoami(&kc)["status"]["userInfo"]["username"], "alice");

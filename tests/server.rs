@@ -321,30 +321,8 @@ fn aws_eks_get_token_authenticates() {
     let sts = StandIn::start();
     let server = start_server(&sts, CONFIG, &[]);
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(aws_cli())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AWS_ACCESS_KEY_ID", ALICE_AKID)
-        .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
-        .env("AWS_DEFAULT_REGION", "us-west-2")
-        .env("AWS_STS_REGIONAL_ENDPOINTS", "regional")
-        .args([
-            "eks",
-            "get-token",
-            "--cluster-name",
-            "test-cluster",
-            "--output",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let cred: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let (status, body) = server.review(
-        "authentication.k8s.io/v1",
-        cred["status"]["token"].as_str().unwrap(),
-    );
+    let token = aws_eks_get_token(home.path(), "test-cluster");
+    let (status, body) = server.review("authentication.k8s.io/v1", &token);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"]["user"]["username"], "alice");
 }

@@ -241,6 +241,46 @@ impl Drop for StandIn {
     }
 }
 
+/// `aws eks get-token`'s arguments for `cluster`. awscli only presigns: it never calls
+/// STS, so it needs no proxy or CA, only keys and [`AWSCLI_ENV`].
+pub fn aws_eks_get_token_args(cluster: &str) -> [&str; 6] {
+    [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        cluster,
+        "--output",
+        "json",
+    ]
+}
+
+/// awscli's region, and regional STS endpoints (the host our tokens name too).
+pub const AWSCLI_ENV: [(&str, &str); 2] = [
+    ("AWS_DEFAULT_REGION", "us-west-2"),
+    ("AWS_STS_REGIONAL_ENDPOINTS", "regional"),
+];
+
+/// Runs `aws eks get-token` (awscli from the venv) as Alice, with a clean environment
+/// and `home` as HOME; returns the token from the ExecCredential it prints.
+#[track_caller]
+pub fn aws_eks_get_token(home: &Path, cluster: &str) -> String {
+    let mut cmd = Command::new(aws_cli());
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .envs(AWSCLI_ENV)
+        .args(aws_eks_get_token_args(cluster));
+    let out = with_alice(&mut cmd)
+        .output()
+        .expect("run aws eks get-token");
+    assert_success(&out);
+    let cred: Value = serde_json::from_str(&stdout(&out)).expect("ExecCredential JSON");
+    cred["status"]["token"]
+        .as_str()
+        .expect("status.token")
+        .to_string()
+}
+
 /// Alice's static keys.
 pub fn with_alice(cmd: &mut Command) -> &mut Command {
     cmd.env("AWS_ACCESS_KEY_ID", ALICE_AKID)
