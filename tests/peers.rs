@@ -159,15 +159,12 @@ fn kubectl_runs_us_as_an_exec_plugin_v1_and_v1beta1() {
 fn mfa_profile_prompts_on_a_terminal_and_assumes_the_role() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
-    let cfg = home.path().join("config");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[profile base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n\n\
-             [profile mfa]\nrole_arn = {MFA_ROLE}\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\nrole_session_name = alice-mfa\n"
+    let cfg = aws_config_with_base(
+        home.path(),
+        &format!(
+            "[profile mfa]\nrole_arn = {MFA_ROLE}\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\nrole_session_name = alice-mfa\n"
         ),
-    )
-    .unwrap();
+    );
     // Drive the binary through a pseudo-terminal, answering the prompt like a person.
     let script = r#"
 import json, os, sys, pexpect

@@ -281,6 +281,19 @@ pub fn aws_eks_get_token(home: &Path, cluster: &str) -> String {
         .to_string()
 }
 
+/// Writes `home/config`: a profile `base` with Alice's static keys, then `profiles`.
+pub fn aws_config_with_base(home: &Path, profiles: &str) -> PathBuf {
+    let path = home.join("config");
+    std::fs::write(
+        &path,
+        format!(
+            "[profile base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n\n{profiles}"
+        ),
+    )
+    .unwrap();
+    path
+}
+
 /// Alice's static keys.
 pub fn with_alice(cmd: &mut Command) -> &mut Command {
     cmd.env("AWS_ACCESS_KEY_ID", ALICE_AKID)
