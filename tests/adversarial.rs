@@ -1,4 +1,4 @@
-//! The adversarial token corpus (issue 9): every token below is posted to the real
+//! The adversarial token corpus: every token below is posted to the real
 //! server binary over TLS, and each must be denied. For the cases marked `Local`, the
 //! denial must come from the verifier's local checks — the STS stand-in must receive
 //! **no request at all** — and the server's log must name the reason. Cases marked

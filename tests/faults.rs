@@ -1,4 +1,4 @@
-//! Fault injection against the real server binary (issue 9). Each fault must give a
+//! Fault injection against the real server binary. Each fault must give a
 //! bounded answer (a denial, or 429 when STS throttles), keep the last good mappings, and
 //! leave a clear log line and metric; start-up faults must stop the server before it
 //! listens, naming the file at fault.
@@ -178,9 +178,8 @@ fn dynamic_file(username: &str) -> String {
     .to_string()
 }
 
-/// Regression: an unreadable DynamicFile used to count as a removed one and cleared every
-/// mapping. Now the last good mappings stay, the failure is logged and counted, and a
-/// readable file is picked up again.
+/// An unreadable DynamicFile is not a removed one: the last good mappings stay, the
+/// failure is logged and counted, and a readable file is picked up again.
 #[test]
 fn unreadable_dynamic_file_keeps_the_last_good_mappings() {
     let sts = StandIn::start();
