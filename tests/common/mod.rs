@@ -359,6 +359,26 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Waits until something accepts connections on 127.0.0.1:`port`, for at most `bound`;
+/// panics with `log`'s text if `child` exits first.
+#[track_caller]
+pub fn wait_until_listening(port: u16, child: &mut Child, log: &Path, what: &str, bound: Duration) {
+    let deadline = Instant::now() + bound;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "{what} exited with {status}: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start listening within {bound:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Sends one HTTPS request with OpenSSL (Python's `ssl`), trusting only `ca_pem`.
 ///
 /// Upstream's serving certificate is a self-signed CA certificate that is also the
