@@ -281,6 +281,23 @@ pub fn aws_eks_get_token(home: &Path, cluster: &str) -> String {
         .to_string()
 }
 
+/// Runs `cmd` with `input` on its stdin; its output.
+pub fn output_with_stdin(cmd: &mut Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Writes `home/config`: a profile `base` with Alice's static keys, then `profiles`.
 pub fn aws_config_with_base(home: &Path, profiles: &str) -> PathBuf {
     let path = home.join("config");
