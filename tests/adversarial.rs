@@ -1,4 +1,4 @@
-//! The adversarial token corpus (issue 9): every token below is posted to the real
+//! The adversarial token corpus: every token below is posted to the real
 //! server binary over TLS, and each must be denied. For the cases marked `Local`, the
 //! denial must come from the verifier's local checks — the STS stand-in must receive
 //! **no request at all** — and the server's log must name the reason. Cases marked
@@ -11,20 +11,10 @@
 
 mod common;
 
-use common::webhook::{self, Webhook};
+use common::webhook::{ALICE_CONFIG, Webhook};
 use common::*;
 use time::OffsetDateTime;
 use time::macros::format_description;
-
-const CONFIG: &str = r#"
-clusterID: test-cluster
-server:
-  mapUsers:
-  - userarn: arn:aws:iam::111122223333:user/alice
-    username: alice
-    groups:
-    - devs
-"#;
 
 /// What must happen to a token.
 #[derive(Debug)]
@@ -697,7 +687,7 @@ fn corpus(token: &str) -> Vec<Case> {
 #[test]
 fn adversarial_tokens_are_denied_and_never_reach_sts_when_locally_invalid() {
     let sts = StandIn::start();
-    let mut server: Webhook = webhook::start(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, ALICE_CONFIG, &[]);
     let home = tempfile::tempdir().unwrap();
     let token =
         mint(with_alice(&mut sts.command(home.path())).args(["token", "-i", "test-cluster"]));

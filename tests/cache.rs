@@ -295,15 +295,12 @@ fn cache_list_and_clear() {
 fn mfa_prompts_once_per_role_session() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
-    let cfg = home.path().join("config");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[profile base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n\n\
-             [profile mfa]\nrole_arn = {MFA_ROLE}\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\nduration_seconds = 3600\n"
+    let cfg = aws_config_with_base(
+        home.path(),
+        &format!(
+            "[profile mfa]\nrole_arn = {MFA_ROLE}\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\nduration_seconds = 3600\n"
         ),
-    )
-    .unwrap();
+    );
     let script = r#"
 import json, sys, pexpect
 env = json.loads(sys.argv[1])

@@ -9,9 +9,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use common::webhook::Webhook;
 use common::*;
 use serde_json::Value;
 
@@ -55,25 +56,20 @@ impl ControlPlane {
             .unwrap_or_else(|| panic!("{name} missing from the control plane's env file"))
     }
 
+    /// kubectl as the cluster admin, with `input` on its stdin.
+    fn admin(&self, args: &[&str], input: &str) -> Output {
+        output_with_stdin(
+            Command::new(kubectl())
+                .env("NO_PROXY", "127.0.0.1,localhost")
+                .arg("--kubeconfig")
+                .arg(self.var("ADMIN_KUBECONFIG"))
+                .args(args),
+            input,
+        )
+    }
+
     fn admin_apply(&self, yaml: &str) {
-        let mut child = Command::new(kubectl())
-            .arg("--kubeconfig")
-            .arg(self.var("ADMIN_KUBECONFIG"))
-            .args(["apply", "-f", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(yaml.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert_success(&out);
+        assert_success(&self.admin(&["apply", "-f", "-"], yaml));
     }
 }
 
@@ -102,43 +98,53 @@ fn read_env(path: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Our webhook, started from a config file; stopped on drop.
-struct Webhook {
-    child: Child,
+/// The files of one webhook, from our own `init`: a config that sets the port, the state
+/// dir and the kubeconfig path itself (`more` is appended under `server:`), the
+/// certificate and the webhook kubeconfig the apiserver reads.
+struct WebhookFiles {
+    config: PathBuf,
+    port: u16,
+    state: PathBuf,
+    kubeconfig: PathBuf,
 }
 
-impl Drop for Webhook {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_webhook(sts: &StandIn, config: &Path, port: u16) -> Webhook {
-    start_webhook_with(sts, config, port, &[])
-}
-
-fn start_webhook_with(sts: &StandIn, config: &Path, port: u16, extra: &[&str]) -> Webhook {
-    let child = Command::new(bin())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HTTPS_PROXY", &sts.proxy_url)
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("AWS_CA_BUNDLE", &sts.ca_file)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args(["server", "--health-port", "0", "-c"])
-        .arg(config)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
+impl WebhookFiles {
+    fn init(work: &Path, more: &str) -> Self {
+        let port = free_port();
+        let state = work.join("state");
+        let kubeconfig = work.join("webhook.kubeconfig");
+        let config = work.join("authenticator.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                "clusterID: {CLUSTER}\nserver:\n  port: {port}\n  stateDir: {state}\n  generateKubeconfig: {kc}\n  hostname: 127.0.0.1\n{more}",
+                state = state.display(),
+                kc = kubeconfig.display()
+            ),
+        )
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "webhook did not start");
-        std::thread::sleep(Duration::from_millis(50));
+        let out = Command::new(bin())
+            .arg("-c")
+            .arg(&config)
+            .args(["init", "--feature-gates=ConfiguredInitDirectories=true"])
+            .output()
+            .unwrap();
+        assert_success(&out);
+        WebhookFiles {
+            config,
+            port,
+            state,
+            kubeconfig,
+        }
     }
-    Webhook { child }
+
+    /// Starts the webhook from these files, with `args`.
+    fn start(&self, sts: &StandIn, args: &[&str]) -> Webhook {
+        Webhook::builder(sts)
+            .config_file(&self.config, self.port, &self.kubeconfig)
+            .args(args)
+            .start()
+    }
 }
 
 /// A kubeconfig for a user whose exec plugin is `command args…`.
@@ -199,52 +205,39 @@ fn assert_unauthorized(out: &Output) {
     );
 }
 
+/// What our `token` and awscli need to sign as `akid` against the stand-in.
 fn client_env(sts: &StandIn, akid: &str, secret: &str) -> Vec<(&'static str, String)> {
-    vec![
+    let awscli = AWSCLI_ENV.map(|(k, v)| (k, v.to_string()));
+    [
         ("AWS_ACCESS_KEY_ID", akid.to_string()),
         ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
         ("AWS_REGION", "us-west-2".to_string()),
-        ("AWS_DEFAULT_REGION", "us-west-2".to_string()),
-        ("AWS_STS_REGIONAL_ENDPOINTS", "regional".to_string()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
         ("HTTPS_PROXY", sts.proxy_url.clone()),
         ("NO_PROXY", "127.0.0.1,localhost".to_string()),
         ("AWS_CA_BUNDLE", sts.ca_file.display().to_string()),
     ]
+    .into_iter()
+    .chain(awscli)
+    .collect()
 }
 
 #[test]
 fn end_to_end_scenarios() {
     let sts = StandIn::start();
     let work = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let state = work.path().join("state");
-    let webhook_kubeconfig = work.path().join("webhook.kubeconfig");
-    let config = work.path().join("authenticator.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "clusterID: {CLUSTER}\nserver:\n  port: {port}\n  stateDir: {state}\n  generateKubeconfig: {kc}\n  hostname: 127.0.0.1\n\
-             \x20 mapUsers:\n  - userarn: {ALICE_ARN}\n    username: alice\n    groups:\n    - devs\n\
-             \x20 mapRoles:\n  - rolearn: {DEV_ROLE}\n    username: \"dev:{{{{SessionName}}}}\"\n    groups:\n    - devs\n",
-            state = state.display(),
-            kc = webhook_kubeconfig.display()
+    let files = WebhookFiles::init(
+        work.path(),
+        &format!(
+            "\x20 mapUsers:\n  - userarn: {ALICE_ARN}\n    username: alice\n    groups:\n    - devs\n\
+             \x20 mapRoles:\n  - rolearn: {DEV_ROLE}\n    username: \"dev:{{{{SessionName}}}}\"\n    groups:\n    - devs\n"
         ),
-    )
-    .unwrap();
-
-    // Our own `init` writes the certificate and the webhook kubeconfig the apiserver reads.
-    let out = Command::new(bin())
-        .arg("-c")
-        .arg(&config)
-        .args(["init", "--feature-gates=ConfiguredInitDirectories=true"])
-        .output()
-        .unwrap();
-    assert_success(&out);
+    );
+    let state = &files.state;
     let cert_before = std::fs::read_to_string(state.join("cert.pem")).unwrap();
 
-    let mut webhook = start_webhook(&sts, &config, port);
-    let cp = ControlPlane::up(&work.path().join("cp"), &webhook_kubeconfig);
+    let mut webhook = files.start(&sts, &[]);
+    let cp = ControlPlane::up(&work.path().join("cp"), &files.kubeconfig);
     cp.admin_apply(
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: pod-reader\n  namespace: default\n\
          rules:\n- apiGroups: [\"\"]\n  resources: [\"pods\"]\n  verbs: [\"get\", \"list\"]\n---\n\
@@ -382,7 +375,7 @@ fn end_to_end_scenarios() {
 
     // Scenario 7: the webhook restarts with the same certificate; the apiserver keeps working.
     drop(webhook);
-    webhook = start_webhook(&sts, &config, port);
+    webhook = files.start(&sts, &[]);
     assert_eq!(
         std::fs::read_to_string(state.join("cert.pem")).unwrap(),
         cert_before
@@ -407,14 +400,7 @@ fn end_to_end_scenarios() {
         &cp,
         "client.authentication.k8s.io/v1beta1",
         aws.to_str().unwrap(),
-        &[
-            "eks",
-            "get-token",
-            "--cluster-name",
-            CLUSTER,
-            "--output",
-            "json",
-        ],
+        &aws_eks_get_token_args(CLUSTER),
         &alice_env,
     );
     assert_eq!(whoami(&kc)["status"]["userInfo"]["username"], "alice");
@@ -423,13 +409,7 @@ fn end_to_end_scenarios() {
 }
 
 fn kubectl_admin(cp: &ControlPlane, args: &[&str]) -> Output {
-    Command::new(kubectl())
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .arg("--kubeconfig")
-        .arg(cp.var("ADMIN_KUBECONFIG"))
-        .args(args)
-        .output()
-        .unwrap()
+    cp.admin(args, "")
 }
 
 /// A kubeconfig for the webhook's own ServiceAccount, with a token from the TokenRequest
@@ -521,28 +501,8 @@ fn aws_auth(data: &[(&str, &str)]) -> String {
 fn scenario_6_mapping_changes_live() {
     let sts = StandIn::start();
     let work = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let state = work.path().join("state");
-    let webhook_kubeconfig = work.path().join("webhook.kubeconfig");
-    let config = work.path().join("authenticator.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "clusterID: {CLUSTER}\nserver:\n  port: {port}\n  stateDir: {state}\n  generateKubeconfig: {kc}\n  hostname: 127.0.0.1\n\
-             \x20 backendMode: [EKSConfigMap, CRD]\n",
-            state = state.display(),
-            kc = webhook_kubeconfig.display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(bin())
-        .arg("-c")
-        .arg(&config)
-        .args(["init", "--feature-gates=ConfiguredInitDirectories=true"])
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let cp = ControlPlane::up(&work.path().join("cp"), &webhook_kubeconfig);
+    let files = WebhookFiles::init(work.path(), "  backendMode: [EKSConfigMap, CRD]\n");
+    let cp = ControlPlane::up(&work.path().join("cp"), &files.kubeconfig);
     let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
     for file in ["iamidentitymapping.yaml", "rbac.yaml"] {
         let out = kubectl_admin(
@@ -566,7 +526,7 @@ fn scenario_6_mapping_changes_live() {
         ],
     ));
     let sa = service_account_kubeconfig(&cp, work.path());
-    let _webhook = start_webhook_with(&sts, &config, port, &["--kubeconfig", sa.to_str().unwrap()]);
+    let webhook = files.start(&sts, &["--kubeconfig", sa.to_str().unwrap()]);
 
     let alice = user_kubeconfig(
         work.path(),
@@ -623,32 +583,13 @@ fn scenario_6_mapping_changes_live() {
 
     // Upstream's fixtures: a lower-case data key maps nothing; a list without `|` is not
     // a ConfigMap at all (the apiserver refuses it).
-    let mut child = Command::new(kubectl())
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .arg("--kubeconfig")
-        .arg(cp.var("ADMIN_KUBECONFIG"))
-        .args(["apply", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(
-                format!(
-                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n\
-                     data:\n  mapUsers:\n  - userarn: {ALICE_ARN}\n    username: no-bar\n"
-                )
-                .as_bytes(),
-            )
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = cp.admin(
+        &["apply", "-f", "-"],
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\n\
+             data:\n  mapUsers:\n  - userarn: {ALICE_ARN}\n    username: no-bar\n"
+        ),
+    );
     assert!(
         !out.status.success(),
         "a ConfigMap without | must be refused"
@@ -688,17 +629,8 @@ fn scenario_6_mapping_changes_live() {
         "aws-auth edited after an apiserver restart",
     );
     // The dropped watch was counted.
-    let metrics = Command::new("curl")
-        .args(["-sS", "--noproxy", "*", "--cacert"])
-        .arg(state.join("cert.pem"))
-        .arg(format!("https://127.0.0.1:{port}/metrics"))
-        .output()
-        .unwrap();
-    assert_success(&metrics);
-    let failures = stdout(&metrics)
-        .lines()
-        .find_map(|l| l.strip_prefix("aws_iam_authenticator_configmap_watch_failures_total "))
-        .and_then(|v| v.trim().parse::<f64>().ok())
+    let failures = webhook
+        .metric("aws_iam_authenticator_configmap_watch_failures_total")
         .unwrap_or(0.0);
     assert!(
         failures >= 1.0,
@@ -768,24 +700,14 @@ fn scenario_6_mapping_changes_live() {
     // --sso (upstream panics), and survives concurrent writers (conflict retry).
     let admin = cp.var("ADMIN_KUBECONFIG");
     let add = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(bin())
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .args(["add"])
-            .args(args)
-            .args(["--kubeconfig", &admin])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        output_with_stdin(
+            Command::new(bin())
+                .env("NO_PROXY", "127.0.0.1,localhost")
+                .args(["add"])
+                .args(args)
+                .args(["--kubeconfig", &admin]),
+            stdin,
+        )
     };
     let add_bob = [
         "user",

@@ -9,14 +9,14 @@
 
 mod common;
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_iam_authenticator::mapper::ec2::{CallObserver, Ec2PrivateDns, Ec2Settings};
+use common::webhook::Webhook;
 use common::*;
 use serde_json::{Value, json};
 
@@ -50,17 +50,7 @@ impl Moto {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("start moto");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "moto exited with {status}: {}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-            }
-            assert!(Instant::now() < deadline, "moto did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_until_listening(port, &mut child, &log, "moto", Duration::from_secs(30));
         Moto {
             child,
             port,
@@ -118,17 +108,24 @@ impl Drop for Moto {
     }
 }
 
-/// The environment the lookup needs to reach moto: fake keys, a region, the endpoint.
-fn moto_env(cmd: &mut Command, moto: &Moto, home: &Path) {
+/// Fake keys, a region and an EC2 endpoint: what the lookup reads from the environment.
+fn ec2_vars(endpoint: &str) -> [(&'static str, String); 4] {
+    [
+        ("AWS_ACCESS_KEY_ID", "AKIDMOTOSERVER000001".into()),
+        ("AWS_SECRET_ACCESS_KEY", "moto-server-secret".into()),
+        ("AWS_REGION", "us-west-2".into()),
+        ("AWS_ENDPOINT_URL_EC2", endpoint.into()),
+    ]
+}
+
+/// A clean environment in which the lookup reaches `endpoint`.
+fn lookup_env<'c>(cmd: &'c mut Command, endpoint: &str, home: &Path) -> &'c mut Command {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "AKIDMOTOSERVER000001")
-        .env("AWS_SECRET_ACCESS_KEY", "moto-server-secret")
-        .env("AWS_REGION", "us-west-2")
-        .env("AWS_ENDPOINT_URL_EC2", moto.url())
-        .env("NO_PROXY", "127.0.0.1,localhost");
+        .envs(ec2_vars(endpoint))
+        .env("NO_PROXY", "127.0.0.1,localhost")
 }
 
 #[test]
@@ -138,7 +135,7 @@ fn library_lookups_against_moto() {
     let home = tempfile::tempdir().unwrap();
     let posts_before = moto.posts();
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    moto_env(&mut cmd, &moto, home.path());
+    lookup_env(&mut cmd, &moto.url(), home.path());
     let out = cmd
         .env(CHILD_ENV, json!(instances).to_string())
         .args([
@@ -251,19 +248,15 @@ fn an_unreachable_endpoint_gives_upstreams_query_error() {
     }
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
-    let out = Command::new(std::env::current_exe().unwrap())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "AKIDMOTOSERVER000001")
-        .env("AWS_SECRET_ACCESS_KEY", "moto-server-secret")
-        .env("AWS_REGION", "us-west-2")
-        .env("AWS_ENDPOINT_URL_EC2", format!("http://127.0.0.1:{port}"))
-        .env("AIA_EC2_UNREACHABLE", "1")
-        .args(["--exact", "child_unreachable", "--nocapture"])
-        .output()
-        .unwrap();
+    let out = lookup_env(
+        &mut Command::new(std::env::current_exe().unwrap()),
+        &format!("http://127.0.0.1:{port}"),
+        home.path(),
+    )
+    .env("AIA_EC2_UNREACHABLE", "1")
+    .args(["--exact", "child_unreachable", "--nocapture"])
+    .output()
+    .unwrap();
     assert!(
         out.status.success() && stdout(&out).contains("1 passed"),
         "{}\n{}",
@@ -304,7 +297,7 @@ fn the_ec2_role_is_assumed_once_with_the_source_headers() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    moto_env(&mut cmd, &moto, home.path());
+    lookup_env(&mut cmd, &moto.url(), home.path());
     let out = with_alice(&mut cmd)
         .env("HTTPS_PROXY", &sts.proxy_url)
         .env("AWS_CA_BUNDLE", &sts.ca_file)
@@ -358,89 +351,19 @@ fn child_role_lookups() {
 // End to end: the server binary, the STS stand-in and moto
 // ---------------------------------------------------------------------------------------
 
-struct Server {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
+/// The server binary with `config`, reaching STS through the stand-in and EC2 at moto.
+fn start_server(sts: &StandIn, moto: &Moto, config: &str) -> Webhook {
+    Webhook::builder(sts)
+        .config(config)
+        .envs(ec2_vars(&moto.url()))
+        .start()
 }
 
-impl Server {
-    fn start(sts: &StandIn, moto: &Moto, config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config_path = dir.path().join("config.yaml");
-        std::fs::write(&config_path, config).unwrap();
-        let port = free_port();
-        let mut cmd = Command::new(bin());
-        moto_env(&mut cmd, moto, dir.path());
-        let child = cmd
-            .env("HTTPS_PROXY", &sts.proxy_url)
-            .env("AWS_CA_BUNDLE", &sts.ca_file)
-            .arg("server")
-            .arg("-c")
-            .arg(&config_path)
-            .args(["--port", &port.to_string(), "--health-port", "0"])
-            .arg("--state-dir")
-            .arg(dir.path().join("state"))
-            .arg("--generate-kubeconfig")
-            .arg(dir.path().join("webhook.kubeconfig"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let server = Server { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "server did not start listening");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    /// One HTTPS request trusting the kubeconfig's CA (see `common::https_request`).
-    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
-        let kubeconfig =
-            std::fs::read_to_string(self.dir.path().join("webhook.kubeconfig")).unwrap();
-        let ca_b64 = kubeconfig
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("certificate-authority-data: "))
-            .unwrap();
-        use base64::Engine;
-        let ca = base64::engine::general_purpose::STANDARD
-            .decode(ca_b64)
-            .unwrap();
-        let url = format!("https://127.0.0.1:{}{path}", self.port);
-        https_request(&url, method, body, &ca)
-    }
-
-    fn review(&self, token: &str) -> (u16, Value) {
-        let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
-                          "spec": {"token": token}});
-        let (status, text) = self.request("POST", "/authenticate", &body.to_string());
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
-        )
-    }
-
-    fn ec2_calls(&self) -> u64 {
-        let metrics = self.request("GET", "/metrics", "").1;
-        metrics
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("aws_iam_authenticator_ec2_describe_instances_calls_total ")
-            })
-            .expect("ec2 metric")
-            .trim()
-            .parse()
-            .unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// DescribeInstances calls the server has made.
+fn ec2_calls(server: &Webhook) -> u64 {
+    server
+        .metric("aws_iam_authenticator_ec2_describe_instances_calls_total")
+        .expect("ec2 metric") as u64
 }
 
 fn node_token(sts: &StandIn, home: &Path, instance_id: &str) -> String {
@@ -463,7 +386,7 @@ fn server_maps_a_node_role_session_to_its_private_dns_name() {
     let config = format!(
         "clusterID: ec2-cluster\nserver:\n  mapRoles:\n  - rolearn: {DEV_ROLE}\n    username: \"system:node:{{{{EC2PrivateDNSName}}}}\"\n    groups:\n    - system:nodes\n"
     );
-    let server = Server::start(&sts, &moto, &config);
+    let server = start_server(&sts, &moto, &config);
     let home = tempfile::tempdir().unwrap();
 
     let (id, private_dns) = &instances[0];
@@ -477,12 +400,12 @@ fn server_maps_a_node_role_session_to_its_private_dns_name() {
     );
     assert_eq!(body["status"]["user"]["groups"], json!(["system:nodes"]));
     assert_eq!(body["status"]["user"]["extra"]["sessionName"], json!([id]));
-    assert_eq!(server.ec2_calls(), 1);
+    assert_eq!(ec2_calls(&server), 1);
 
     // Again: answered from the cache.
     let (status, _) = server.review(&token);
     assert_eq!(status, 200);
-    assert_eq!(server.ec2_calls(), 1);
+    assert_eq!(ec2_calls(&server), 1);
 
     // An instance EC2 does not know is denied with the usual denial body.
     let unknown = node_token(&sts, home.path(), UNKNOWN);
@@ -493,5 +416,5 @@ fn server_maps_a_node_role_session_to_its_private_dns_name() {
         json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
                "metadata": {"creationTimestamp": null}, "spec": {}, "status": {"user": {}}})
     );
-    assert_eq!(server.ec2_calls(), 2);
+    assert_eq!(ec2_calls(&server), 2);
 }

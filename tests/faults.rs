@@ -1,4 +1,4 @@
-//! Fault injection against the real server binary (issue 9). Each fault must give a
+//! Fault injection against the real server binary. Each fault must give a
 //! bounded answer (a denial, or 429 when STS throttles), keep the last good mappings, and
 //! leave a clear log line and metric; start-up faults must stop the server before it
 //! listens, naming the file at fault.
@@ -16,17 +16,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::webhook::{self, Webhook};
+use common::webhook::{ALICE_CONFIG, Webhook, dynamic_file, within, write_atomically};
 use common::*;
 use serde_json::json;
-
-const CONFIG: &str = r#"
-clusterID: test-cluster
-server:
-  mapUsers:
-  - userarn: arn:aws:iam::111122223333:user/alice
-    username: alice
-"#;
 
 fn alice_token(sts: &StandIn) -> String {
     let home = tempfile::tempdir().unwrap();
@@ -66,21 +58,7 @@ fn restore_readable(path: &Path, text: &str) {
     } else if path.exists() {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
-#[track_caller]
-fn within<T>(bound: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(start.elapsed() < bound, "not within {bound:?}: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    write_atomically(path, text);
 }
 
 /// These tests replay one token against a failing STS: the verified-identity cache would
@@ -92,7 +70,7 @@ const NO_IDENTITY_CACHE: &[&str] = &["--identity-cache-size", "0"];
 #[test]
 fn sts_errors_and_garbage_are_bounded_denials() {
     let sts = StandIn::start();
-    let mut server = webhook::start(&sts, CONFIG, NO_IDENTITY_CACHE);
+    let mut server = Webhook::start(&sts, ALICE_CONFIG, NO_IDENTITY_CACHE);
     let token = alice_token(&sts);
     assert_eq!(server.review(&token).0, 200);
 
@@ -157,7 +135,7 @@ fn sts_errors_and_garbage_are_bounded_denials() {
 #[test]
 fn intermittent_throttling_is_429_each_time_then_recovers() {
     let sts = StandIn::start();
-    let mut server = webhook::start(&sts, CONFIG, NO_IDENTITY_CACHE);
+    let server = Webhook::start(&sts, ALICE_CONFIG, NO_IDENTITY_CACHE);
     let token = alice_token(&sts);
     sts.admin_fault(json!({"mode": "throttle", "count": 2}));
     assert_eq!(server.review(&token).0, 429);
@@ -169,18 +147,8 @@ fn intermittent_throttling_is_429_each_time_then_recovers() {
     );
 }
 
-fn dynamic_file(username: &str) -> String {
-    json!({
-        "Version": "1",
-        "LastUpdatedDateTime": "1767225600",
-        "mapUsers": [{"userarn": ALICE_ARN, "username": username, "groups": ["devs"]}]
-    })
-    .to_string()
-}
-
-/// Regression: an unreadable DynamicFile used to count as a removed one and cleared every
-/// mapping. Now the last good mappings stay, the failure is logged and counted, and a
-/// readable file is picked up again.
+/// An unreadable DynamicFile is not a removed one: the last good mappings stay, the
+/// failure is logged and counted, and a readable file is picked up again.
 #[test]
 fn unreadable_dynamic_file_keeps_the_last_good_mappings() {
     let sts = StandIn::start();
@@ -191,26 +159,17 @@ fn unreadable_dynamic_file_keeps_the_last_good_mappings() {
         "clusterID: test-cluster\nserver:\n  backendMode: [DynamicFile]\n  dynamicfilepath: {}\n",
         path.display()
     );
-    let mut server = webhook::start(&sts, &config, &[]);
+    let server = Webhook::start(&sts, &config, &[]);
     let token = alice_token(&sts);
-    let username = |server: &mut Webhook| {
-        let (status, body) = server.review(&token);
-        (status == 200).then(|| {
-            body["status"]["user"]["username"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-    };
     within(Duration::from_secs(20), "initial load", || {
-        (username(&mut server)? == "alice-1").then_some(())
+        (server.username(&token)? == "alice-1").then_some(())
     });
 
     let how = make_unreadable(&path);
     within(Duration::from_secs(20), "the failure is counted", || {
         (server.metric("aws_iam_authenticator_dynamicfile_failures_total")? >= 1.0).then_some(())
     });
-    assert_eq!(username(&mut server).as_deref(), Some("alice-1"), "{how}");
+    assert_eq!(server.username(&token).as_deref(), Some("alice-1"), "{how}");
     let logs = server.logs();
     assert!(
         logs.contains("cannot read the DynamicFile")
@@ -220,7 +179,7 @@ fn unreadable_dynamic_file_keeps_the_last_good_mappings() {
 
     restore_readable(&path, &dynamic_file("alice-2"));
     within(Duration::from_secs(20), "readable again", || {
-        (username(&mut server)? == "alice-2").then_some(())
+        (server.username(&token)? == "alice-2").then_some(())
     });
 }
 
@@ -239,19 +198,10 @@ fn unreadable_backend_mode_file_keeps_the_current_chain() {
         mapping.display(),
         modes.display()
     );
-    let mut server = webhook::start(&sts, &config, &[]);
+    let server = Webhook::start(&sts, &config, &[]);
     let token = alice_token(&sts);
-    let username = |server: &mut Webhook| {
-        let (status, body) = server.review(&token);
-        (status == 200).then(|| {
-            body["status"]["user"]["username"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-    };
     within(Duration::from_secs(20), "DynamicFile only", || {
-        (username(&mut server)? == "alice-dynamic").then_some(())
+        (server.username(&token)? == "alice-dynamic").then_some(())
     });
     let how = make_unreadable(&modes);
     within(Duration::from_secs(20), "the failure is logged", || {
@@ -262,7 +212,7 @@ fn unreadable_backend_mode_file_keeps_the_current_chain() {
     });
     // Not reverted to the configured chain (MountedFile first), as removal would.
     assert_eq!(
-        username(&mut server).as_deref(),
+        server.username(&token).as_deref(),
         Some("alice-dynamic"),
         "{how}"
     );
@@ -270,7 +220,7 @@ fn unreadable_backend_mode_file_keeps_the_current_chain() {
 
 /// Runs `server` expecting it to refuse to start; returns its stderr.
 fn refused_start(args: &[&str], config: Option<&Path>, state: &Path) -> String {
-    let port = webhook::free_port();
+    let port = free_port();
     let mut cmd = Command::new(bin());
     cmd.env("AWS_EC2_METADATA_DISABLED", "true").arg("server");
     if let Some(config) = config {
@@ -305,14 +255,14 @@ fn unreadable_or_missing_config_is_refused_at_start() {
     assert!(err.contains("missing.yaml"), "{err}");
 
     let config = dir.path().join("config.yaml");
-    std::fs::write(&config, CONFIG).unwrap();
+    std::fs::write(&config, ALICE_CONFIG).unwrap();
     let how = make_unreadable(&config);
     let err = refused_start(&[], Some(&config), &state);
     assert!(err.contains("config.yaml"), "{how}: {err}");
 
     // Torn: cut off in the middle of a mapping.
     let torn = dir.path().join("torn.yaml");
-    std::fs::write(&torn, &CONFIG[..CONFIG.len() - 12]).unwrap();
+    std::fs::write(&torn, &ALICE_CONFIG[..ALICE_CONFIG.len() - 12]).unwrap();
     let err = refused_start(&[], Some(&torn), &state);
     assert!(err.contains("torn.yaml"), "{err}");
     assert!(
@@ -331,19 +281,21 @@ fn read_only_state_dir() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     // Create the pair once.
-    drop(webhook::start_in(
-        &sts,
-        tempfile::tempdir().unwrap(),
-        CONFIG,
-        &state,
-        &[],
-    ));
+    drop(
+        Webhook::builder(&sts)
+            .config(ALICE_CONFIG)
+            .state_dir(&state)
+            .start(),
+    );
     let cert = std::fs::read_to_string(state.join("cert.pem")).unwrap();
     for f in ["cert.pem", "key.pem"] {
         std::fs::set_permissions(state.join(f), std::fs::Permissions::from_mode(0o400)).unwrap();
     }
     std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o500)).unwrap();
-    let mut server = webhook::start_in(&sts, tempfile::tempdir().unwrap(), CONFIG, &state, &[]);
+    let server = Webhook::builder(&sts)
+        .config(ALICE_CONFIG)
+        .state_dir(&state)
+        .start();
     assert_eq!(server.request("GET", "/healthz", "").0, 200);
     assert_eq!(server.review(&alice_token(&sts)).0, 200);
     drop(server);
@@ -378,13 +330,12 @@ fn missing_or_corrupt_cert_files_are_refused_at_start() {
     let sts = StandIn::start();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    drop(webhook::start_in(
-        &sts,
-        tempfile::tempdir().unwrap(),
-        CONFIG,
-        &state,
-        &[],
-    ));
+    drop(
+        Webhook::builder(&sts)
+            .config(ALICE_CONFIG)
+            .state_dir(&state)
+            .start(),
+    );
     let cert = std::fs::read_to_string(state.join("cert.pem")).unwrap();
     let key = std::fs::read_to_string(state.join("key.pem")).unwrap();
     let reset = || {
@@ -459,7 +410,7 @@ fn missing_or_corrupt_cert_files_are_refused_at_start() {
 #[test]
 fn slowloris_cannot_exhaust_the_server() {
     let sts = StandIn::start();
-    let mut server = webhook::start(&sts, CONFIG, &[]);
+    let mut server = Webhook::start(&sts, ALICE_CONFIG, &[]);
     let token = alice_token(&sts);
     let script = r#"
 import json, socket, ssl, sys, time
@@ -507,7 +458,7 @@ times = sorted(closed.values())
 print(json.dumps({"closed": len(closed), "first": times[0] if times else None,
                   "last": times[-1] if times else None}), flush=True)
 "#;
-    let ca = server.dir.path().join("client-ca.pem");
+    let ca = server.ca_file();
     let n = 60;
     let mut child = Command::new(python())
         .args(["-c", script, &server.port.to_string()])

@@ -12,27 +12,7 @@ use serde_json::Value;
 fn aws_eks_get_token_tokens_pass_our_verify() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(aws_cli())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AWS_ACCESS_KEY_ID", ALICE_AKID)
-        .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
-        .env("AWS_DEFAULT_REGION", "us-west-2")
-        .env("AWS_STS_REGIONAL_ENDPOINTS", "regional")
-        .args([
-            "eks",
-            "get-token",
-            "--cluster-name",
-            "peer-cluster",
-            "--output",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let cred: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let token = cred["status"]["token"].as_str().unwrap();
+    let token = &aws_eks_get_token(home.path(), "peer-cluster");
     let id = identity(&sts.verify(home.path(), "peer-cluster", token));
     assert_eq!(id["ARN"], ALICE_ARN);
     // And bound to its cluster.
@@ -50,27 +30,7 @@ fn our_tokens_have_the_same_shape_as_aws_eks_get_token() {
     let ours = decode(&mint(
         with_alice(&mut sts.command(home.path())).args(["token", "-i", "c"]),
     ));
-    let out = Command::new(aws_cli())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AWS_ACCESS_KEY_ID", ALICE_AKID)
-        .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
-        .env("AWS_DEFAULT_REGION", "us-west-2")
-        .env("AWS_STS_REGIONAL_ENDPOINTS", "regional")
-        .args([
-            "eks",
-            "get-token",
-            "--cluster-name",
-            "c",
-            "--output",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let cred: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let theirs = decode(cred["status"]["token"].as_str().unwrap());
+    let theirs = decode(&aws_eks_get_token(home.path(), "c"));
     let keys = |url: &str| -> Vec<String> {
         url.split_once('?')
             .unwrap()
@@ -199,15 +159,12 @@ fn kubectl_runs_us_as_an_exec_plugin_v1_and_v1beta1() {
 fn mfa_profile_prompts_on_a_terminal_and_assumes_the_role() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
-    let cfg = home.path().join("config");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[profile base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n\n\
-             [profile mfa]\nrole_arn = {MFA_ROLE}\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\nrole_session_name = alice-mfa\n"
+    let cfg = aws_config_with_base(
+        home.path(),
+        &format!(
+            "[profile mfa]\nrole_arn = {MFA_ROLE}\nsource_profile = base\nmfa_serial = {MFA_SERIAL}\nrole_session_name = alice-mfa\n"
         ),
-    )
-    .unwrap();
+    );
     // Drive the binary through a pseudo-terminal, answering the prompt like a person.
     let script = r#"
 import json, os, sys, pexpect

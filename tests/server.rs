@@ -3,67 +3,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::webhook::{Webhook, dynamic_file, within, write_atomically};
 use common::*;
-use serde_json::{Value, json};
-
-struct Server {
-    child: Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn kubeconfig_path(&self) -> PathBuf {
-        self.dir.path().join("webhook.kubeconfig")
-    }
-
-    fn cert_pem(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("state/cert.pem")).unwrap()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// Sends a request trusting the CA from the kubeconfig the server wrote.
-    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
-        let kubeconfig = std::fs::read_to_string(self.kubeconfig_path()).unwrap();
-        let ca_b64 = kubeconfig
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("certificate-authority-data: "))
-            .unwrap();
-        use base64::Engine;
-        let ca = base64::engine::general_purpose::STANDARD
-            .decode(ca_b64)
-            .unwrap();
-        https_request(&self.url(path), method, body, &ca)
-    }
-
-    fn review(&self, api_version: &str, token: &str) -> (u16, Value) {
-        let body =
-            json!({"apiVersion": api_version, "kind": "TokenReview", "spec": {"token": token}});
-        let (status, text) = self.request("POST", "/authenticate", &body.to_string());
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
-        )
-    }
-
-    fn metrics(&self) -> String {
-        self.request("GET", "/metrics", "").1
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use serde_json::json;
 
 const CONFIG: &str = r#"
 clusterID: test-cluster
@@ -83,41 +29,6 @@ server:
   - "999988887777"
 "#;
 
-fn start_server(sts: &StandIn, config: &str, extra_args: &[&str]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let config_path = dir.path().join("config.yaml");
-    std::fs::write(&config_path, config).unwrap();
-    let port = free_port();
-    let child = Command::new(bin())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("HTTPS_PROXY", &sts.proxy_url)
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("AWS_CA_BUNDLE", &sts.ca_file)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .arg("server")
-        .arg("-c")
-        .arg(&config_path)
-        .args(["--port", &port.to_string(), "--health-port", "0"])
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .arg("--generate-kubeconfig")
-        .arg(dir.path().join("webhook.kubeconfig"))
-        .args(extra_args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let server = Server { child, port, dir };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
-
 fn alice_token(sts: &StandIn, home: &Path, cluster: &str) -> String {
     mint(with_alice(&mut sts.command(home)).args(["token", "-i", cluster]))
 }
@@ -125,11 +36,11 @@ fn alice_token(sts: &StandIn, home: &Path, cluster: &str) -> String {
 #[test]
 fn mapped_user_v1_and_v1beta1() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, CONFIG, &[]);
     let home = tempfile::tempdir().unwrap();
     for api_version in ["authentication.k8s.io/v1", "authentication.k8s.io/v1beta1"] {
         let token = alice_token(&sts, home.path(), "test-cluster");
-        let (status, body) = server.review(api_version, &token);
+        let (status, body) = server.review_as(api_version, &token);
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["apiVersion"], api_version);
         assert_eq!(body["kind"], "TokenReview");
@@ -159,7 +70,7 @@ fn mapped_user_v1_and_v1beta1() {
 #[test]
 fn role_templates_and_map_accounts() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, CONFIG, &[]);
     let home = tempfile::tempdir().unwrap();
     let token = mint(with_alice(&mut sts.command(home.path())).args([
         "token",
@@ -170,7 +81,7 @@ fn role_templates_and_map_accounts() {
         "-s",
         "jdoe@example.com",
     ]));
-    let (status, body) = server.review("authentication.k8s.io/v1", &token);
+    let (status, body) = server.review(&token);
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["status"]["user"]["username"],
@@ -189,7 +100,7 @@ fn role_templates_and_map_accounts() {
 #[test]
 fn denials_have_upstreams_body_and_status() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, CONFIG, &[]);
     let home = tempfile::tempdir().unwrap();
     let deny = |v: &str| json!({"apiVersion": v, "kind": "TokenReview", "metadata": {"creationTimestamp": null}, "spec": {}, "status": {"user": {}}});
 
@@ -200,17 +111,17 @@ fn denials_have_upstreams_body_and_status() {
             .env("AWS_SECRET_ACCESS_KEY", BOB_SECRET)
             .args(["token", "-i", "test-cluster"]),
     );
-    let (status, body) = server.review("authentication.k8s.io/v1", &bob);
+    let (status, body) = server.review(&bob);
     assert_eq!((status, body), (403, deny("authentication.k8s.io/v1")));
 
     // A token for another cluster.
     let other = alice_token(&sts, home.path(), "other-cluster");
-    let (status, body) = server.review("authentication.k8s.io/v1beta1", &other);
+    let (status, body) = server.review_as("authentication.k8s.io/v1beta1", &other);
     assert_eq!((status, body), (403, deny("authentication.k8s.io/v1beta1")));
 
     // Garbage token: refused before STS.
     sts.reset();
-    let (status, _) = server.review("authentication.k8s.io/v1", "k8s-aws-v1.bm9wZQ");
+    let (status, _) = server.review("k8s-aws-v1.bm9wZQ");
     assert_eq!(status, 403);
     assert_eq!(sts.count("GetCallerIdentity"), 0);
 
@@ -233,7 +144,7 @@ fn denials_have_upstreams_body_and_status() {
 #[test]
 fn malformed_requests() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, CONFIG, &[]);
     assert_eq!(
         server.request("GET", "/authenticate", ""),
         (405, "expected POST\n".into())
@@ -255,11 +166,11 @@ fn malformed_requests() {
 #[test]
 fn sts_throttling_is_429_and_counted() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, CONFIG, &[]);
     let home = tempfile::tempdir().unwrap();
     let token = alice_token(&sts, home.path(), "test-cluster");
     sts.fault("throttle", 0.0);
-    let (status, body) = server.review("authentication.k8s.io/v1", &token);
+    let (status, body) = server.review(&token);
     assert_eq!(status, 429, "{body}");
     let metrics = server.metrics();
     assert!(
@@ -271,22 +182,22 @@ fn sts_throttling_is_429_and_counted() {
         "{metrics}"
     );
     sts.fault("none", 0.0);
-    assert_eq!(server.review("authentication.k8s.io/v1", &token).0, 200);
+    assert_eq!(server.review(&token).0, 200);
 }
 
 #[test]
 fn sts_down_or_hanging_gives_a_bounded_denial() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, CONFIG, &[]);
     let home = tempfile::tempdir().unwrap();
     let token = alice_token(&sts, home.path(), "test-cluster");
     sts.fault("refuse", 0.0);
     let started = Instant::now();
-    assert_eq!(server.review("authentication.k8s.io/v1", &token).0, 403);
+    assert_eq!(server.review(&token).0, 403);
     assert!(started.elapsed() < Duration::from_secs(9));
     sts.fault("hang", 0.0);
     let started = Instant::now();
-    assert_eq!(server.review("authentication.k8s.io/v1", &token).0, 403);
+    assert_eq!(server.review(&token).0, 403);
     let took = started.elapsed();
     assert!(
         took >= Duration::from_secs(9) && took < Duration::from_secs(25),
@@ -302,12 +213,9 @@ fn sts_down_or_hanging_gives_a_bounded_denial() {
 fn scrubbed_accounts_get_an_administrative_uid_and_no_extras() {
     let sts = StandIn::start();
     let config = format!("{CONFIG}  scrubbedAccounts:\n  - \"111122223333\"\n");
-    let server = start_server(&sts, &config, &[]);
+    let server = Webhook::start(&sts, &config, &[]);
     let home = tempfile::tempdir().unwrap();
-    let (status, body) = server.review(
-        "authentication.k8s.io/v1",
-        &alice_token(&sts, home.path(), "test-cluster"),
-    );
+    let (status, body) = server.review(&alice_token(&sts, home.path(), "test-cluster"));
     assert_eq!(status, 200);
     assert_eq!(
         body["status"]["user"]["uid"],
@@ -319,32 +227,10 @@ fn scrubbed_accounts_get_an_administrative_uid_and_no_extras() {
 #[test]
 fn aws_eks_get_token_authenticates() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, CONFIG, &[]);
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(aws_cli())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AWS_ACCESS_KEY_ID", ALICE_AKID)
-        .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
-        .env("AWS_DEFAULT_REGION", "us-west-2")
-        .env("AWS_STS_REGIONAL_ENDPOINTS", "regional")
-        .args([
-            "eks",
-            "get-token",
-            "--cluster-name",
-            "test-cluster",
-            "--output",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let cred: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let (status, body) = server.review(
-        "authentication.k8s.io/v1",
-        cred["status"]["token"].as_str().unwrap(),
-    );
+    let token = aws_eks_get_token(home.path(), "test-cluster");
+    let (status, body) = server.review(&token);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"]["user"]["username"], "alice");
 }
@@ -352,7 +238,7 @@ fn aws_eks_get_token_authenticates() {
 #[test]
 fn kubeconfig_ca_verifies_the_serving_certificate_and_restart_reuses_it() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &[]);
+    let server = Webhook::start(&sts, CONFIG, &[]);
     let kubeconfig = std::fs::read_to_string(server.kubeconfig_path()).unwrap();
     assert!(kubeconfig.contains(&format!(
         "server: https://localhost:{}/authenticate",
@@ -360,46 +246,25 @@ fn kubeconfig_ca_verifies_the_serving_certificate_and_restart_reuses_it() {
     )));
     // request() trusts only the kubeconfig's CA data, so a 200 proves it verifies.
     assert_eq!(server.request("GET", "/healthz", "").0, 200);
-    let cert = server.cert_pem();
+    let cert = std::fs::read_to_string(server.dir.path().join("state/cert.pem")).unwrap();
     // A second server on the same state dir reuses the certificate.
     let state = server.dir.path().join("state");
-    let port = free_port();
-    let mut again = Command::new(bin())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args([
-            "server",
-            "-i",
-            "test-cluster",
-            "--port",
-            &port.to_string(),
-            "--health-port",
-            "0",
-            "--kubeconfig-pregenerated",
-        ])
-        .arg("--state-dir")
-        .arg(&state)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let again = Webhook::builder(&sts)
+        .state_dir(&state)
+        .args(["-i", "test-cluster", "--kubeconfig-pregenerated"])
+        .start();
     assert_eq!(
         std::fs::read_to_string(state.join("cert.pem")).unwrap(),
         cert
     );
-    let _ = again.kill();
-    let _ = again.wait();
+    drop(again);
 }
 
 #[cfg(unix)]
 #[test]
 fn sigterm_shuts_down_cleanly() {
     let sts = StandIn::start();
-    let mut server = start_server(&sts, CONFIG, &[]);
+    let mut server = Webhook::start(&sts, CONFIG, &[]);
     let pid = server.child.id();
     Command::new("kill")
         .args(["-TERM", &pid.to_string()])
@@ -533,59 +398,19 @@ fn duplicate_mappings_are_reported_at_startup_and_tokens_never_logged() {
         "    - system:authenticated\n",
         "    - system:authenticated\n  - userarn: arn:aws:iam::111122223333:user/ALICE\n    username: alice-again\n",
     );
-    let dir = tempfile::tempdir().unwrap();
-    let config_path = dir.path().join("config.yaml");
-    std::fs::write(&config_path, &config).unwrap();
-    let port = free_port();
-    let log = dir.path().join("server.log");
-    let mut child = Command::new(bin())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("HTTPS_PROXY", &sts.proxy_url)
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("AWS_CA_BUNDLE", &sts.ca_file)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .args(["server", "-v", "trace", "-c"])
-        .arg(&config_path)
-        .args(["--port", &port.to_string(), "--health-port", "0"])
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .arg("--generate-kubeconfig")
-        .arg(dir.path().join("webhook.kubeconfig"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = Webhook::builder(&sts)
+        .config(&config)
+        .args(["-v", "trace"])
+        .start();
     let home = tempfile::tempdir().unwrap();
     let token = alice_token(&sts, home.path(), "test-cluster");
-    let kubeconfig = std::fs::read_to_string(dir.path().join("webhook.kubeconfig")).unwrap();
-    let ca_b64 = kubeconfig
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("certificate-authority-data: "))
-        .unwrap();
-    use base64::Engine;
-    let ca = base64::engine::general_purpose::STANDARD
-        .decode(ca_b64)
-        .unwrap();
     let body = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}});
-    let (status, text) = https_request(
-        &format!("https://127.0.0.1:{port}/authenticate"),
-        "POST",
-        &body.to_string(),
-        &ca,
-    );
+    let (status, text) = server.request("POST", "/authenticate", &body.to_string());
     assert_eq!(status, 200, "{text}");
     // Last one wins, as upstream, but the duplicate was reported.
     assert!(text.contains("alice-again"), "{text}");
-    let _ = child.kill();
-    let _ = child.wait();
-    let logs = std::fs::read_to_string(&log).unwrap();
+    server.stop();
+    let logs = server.logs();
     assert!(logs.contains("duplicate"), "{logs}");
     let signature = decode(&token)
         .rsplit("X-Amz-Signature=")
@@ -598,49 +423,6 @@ fn duplicate_mappings_are_reported_at_startup_and_tokens_never_logged() {
     );
 }
 
-/// Polls `check` until it returns `Some`, for at most `bound`; returns the value and how
-/// long it took. Bounds are generous (a loaded CI machine); typical figures are in the README.
-#[track_caller]
-fn within<T>(bound: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> (T, Duration) {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return (v, start.elapsed());
-        }
-        assert!(start.elapsed() < bound, "not within {bound:?}: {what}");
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
-
-fn username_of(server: &Server, token: &str) -> Option<String> {
-    let (status, body) = server.review("authentication.k8s.io/v1", token);
-    (status == 200).then(|| {
-        body["status"]["user"]["username"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    })
-}
-
-fn dynamic_file(username: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    json!({
-        "Version": "1",
-        "LastUpdatedDateTime": now.to_string(),
-        "mapUsers": [{"userarn": ALICE_ARN, "username": username, "groups": ["devs"]}]
-    })
-    .to_string()
-}
-
-fn write_atomically(path: &Path, text: &str) {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
 #[test]
 fn dynamic_file_follows_rewrites_tears_and_removal() {
     let sts = StandIn::start();
@@ -650,18 +432,18 @@ fn dynamic_file_follows_rewrites_tears_and_removal() {
         "clusterID: test-cluster\nserver:\n  backendMode: [DynamicFile]\n  dynamicfilepath: {}\n",
         path.display()
     );
-    let server = start_server(&sts, &config, &[]);
+    let server = Webhook::start(&sts, &config, &[]);
     let home = tempfile::tempdir().unwrap();
     let token = alice_token(&sts, home.path(), "test-cluster");
     let bound = Duration::from_secs(15);
 
     // No file yet: nothing mapped.
-    assert_eq!(server.review("authentication.k8s.io/v1", &token).0, 403);
+    assert_eq!(server.review(&token).0, 403);
 
     // Created atomically.
     write_atomically(&path, &dynamic_file("alice-1"));
     let (_, took) = within(bound, "file created", || {
-        (username_of(&server, &token)? == "alice-1").then_some(())
+        (server.username(&token)? == "alice-1").then_some(())
     });
     eprintln!("DynamicFile creation picked up in {took:?}");
 
@@ -674,11 +456,11 @@ fn dynamic_file_follows_rewrites_tears_and_removal() {
         f.write_all(head.as_bytes()).unwrap();
         f.flush().unwrap();
         std::thread::sleep(Duration::from_millis(400));
-        assert_eq!(username_of(&server, &token).as_deref(), Some("alice-1"));
+        assert_eq!(server.username(&token).as_deref(), Some("alice-1"));
         f.write_all(tail.as_bytes()).unwrap();
     }
     let (_, took) = within(bound, "in-place rewrite", || {
-        (username_of(&server, &token)? == "alice-2").then_some(())
+        (server.username(&token)? == "alice-2").then_some(())
     });
     eprintln!("DynamicFile in-place rewrite picked up in {took:?}");
     let metrics = server.metrics();
@@ -697,16 +479,16 @@ fn dynamic_file_follows_rewrites_tears_and_removal() {
     // Invalid JSON: still the last good mapping.
     write_atomically(&path, "{\"mapUsers\": [");
     std::thread::sleep(Duration::from_millis(400));
-    assert_eq!(username_of(&server, &token).as_deref(), Some("alice-2"));
+    assert_eq!(server.username(&token).as_deref(), Some("alice-2"));
 
     // Removed: cleared. Re-created: mapped again.
     std::fs::remove_file(&path).unwrap();
     within(bound, "file removed", || {
-        (server.review("authentication.k8s.io/v1", &token).0 == 403).then_some(())
+        (server.review(&token).0 == 403).then_some(())
     });
     write_atomically(&path, &dynamic_file("alice-3"));
     within(bound, "file re-created", || {
-        (username_of(&server, &token)? == "alice-3").then_some(())
+        (server.username(&token)? == "alice-3").then_some(())
     });
 }
 
@@ -723,7 +505,7 @@ fn dynamic_backend_mode_switches_the_chain_at_run_time() {
         mapping.display(),
         modes.display()
     );
-    let server = start_server(&sts, &config, &[]);
+    let server = Webhook::start(&sts, &config, &[]);
     let home = tempfile::tempdir().unwrap();
     let token = alice_token(&sts, home.path(), "test-cluster");
     let bound = Duration::from_secs(15);
@@ -736,37 +518,34 @@ fn dynamic_backend_mode_switches_the_chain_at_run_time() {
     };
 
     within(bound, "configured chain", || {
-        (username_of(&server, &token)? == "alice-mounted").then_some(())
+        (server.username(&token)? == "alice-mounted").then_some(())
     });
     assert_eq!(gauge("dynamic_file_enabled").as_deref(), Some("1"));
     assert_eq!(gauge("dynamic_file_only").as_deref(), Some("0"));
 
     write_atomically(&modes, r#"{"backendMode":"DynamicFile","Version":"1"}"#);
     within(bound, "switch to DynamicFile only", || {
-        (username_of(&server, &token)? == "alice-dynamic").then_some(())
+        (server.username(&token)? == "alice-dynamic").then_some(())
     });
     assert_eq!(gauge("dynamic_file_only").as_deref(), Some("1"));
 
     // Unknown modes change nothing.
     write_atomically(&modes, r#"{"backendMode":"DynamicFile Bogus"}"#);
     std::thread::sleep(Duration::from_millis(400));
-    assert_eq!(
-        username_of(&server, &token).as_deref(),
-        Some("alice-dynamic")
-    );
+    assert_eq!(server.username(&token).as_deref(), Some("alice-dynamic"));
 
     write_atomically(&modes, r#"{"backendMode":"MountedFile DynamicFile"}"#);
     within(bound, "switch back", || {
-        (username_of(&server, &token)? == "alice-mounted").then_some(())
+        (server.username(&token)? == "alice-mounted").then_some(())
     });
     write_atomically(&modes, r#"{"backendMode":"DynamicFile MountedFile"}"#);
     within(bound, "reordered", || {
-        (username_of(&server, &token)? == "alice-dynamic").then_some(())
+        (server.username(&token)? == "alice-dynamic").then_some(())
     });
     // Removing the file reverts to the configured modes.
     std::fs::remove_file(&modes).unwrap();
     within(bound, "revert on removal", || {
-        (username_of(&server, &token)? == "alice-mounted").then_some(())
+        (server.username(&token)? == "alice-mounted").then_some(())
     });
     assert_eq!(gauge("dynamic_file_only").as_deref(), Some("0"));
 }
@@ -781,11 +560,11 @@ fn identity_cache_single_flights_and_follows_mapping_changes() {
         "clusterID: test-cluster\nserver:\n  backendMode: [DynamicFile]\n  dynamicfilepath: {}\n",
         path.display()
     );
-    let server = std::sync::Arc::new(start_server(&sts, &config, &[]));
+    let server = std::sync::Arc::new(Webhook::start(&sts, &config, &[]));
     let home = tempfile::tempdir().unwrap();
     let token = alice_token(&sts, home.path(), "test-cluster");
     within(Duration::from_secs(15), "mapping loaded", || {
-        username_of(&server, &token).filter(|u| u == "before")
+        server.username(&token).filter(|u| u == "before")
     });
     // That review called STS once; 20 more, concurrent, call it zero times.
     assert_eq!(sts.count("GetCallerIdentity"), 1);
@@ -793,7 +572,7 @@ fn identity_cache_single_flights_and_follows_mapping_changes() {
         .map(|_| {
             let server = std::sync::Arc::clone(&server);
             let token = token.clone();
-            std::thread::spawn(move || username_of(&server, &token))
+            std::thread::spawn(move || server.username(&token))
         })
         .collect();
     for t in threads {
@@ -812,25 +591,25 @@ fn identity_cache_single_flights_and_follows_mapping_changes() {
     // The mapping is not cached: a change applies to the cached identity at once.
     write_atomically(&path, &dynamic_file("after"));
     within(Duration::from_secs(15), "mapping change", || {
-        username_of(&server, &token).filter(|u| u == "after")
+        server.username(&token).filter(|u| u == "after")
     });
     assert_eq!(sts.count("GetCallerIdentity"), 1);
     // A different token (signed a second later) is a miss.
     std::thread::sleep(Duration::from_millis(1100));
     let other = alice_token(&sts, home.path(), "test-cluster");
     assert_ne!(other, token);
-    assert_eq!(username_of(&server, &other).as_deref(), Some("after"));
+    assert_eq!(server.username(&other).as_deref(), Some("after"));
     assert_eq!(sts.count("GetCallerIdentity"), 2);
 }
 
 #[test]
 fn identity_cache_can_be_turned_off() {
     let sts = StandIn::start();
-    let server = start_server(&sts, CONFIG, &["--identity-cache-size", "0"]);
+    let server = Webhook::start(&sts, CONFIG, &["--identity-cache-size", "0"]);
     let home = tempfile::tempdir().unwrap();
     let token = alice_token(&sts, home.path(), "test-cluster");
     for _ in 0..3 {
-        assert_eq!(username_of(&server, &token).as_deref(), Some("alice"));
+        assert_eq!(server.username(&token).as_deref(), Some("alice"));
     }
     assert_eq!(sts.count("GetCallerIdentity"), 3);
 }

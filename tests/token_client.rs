@@ -230,15 +230,12 @@ fn forwarded_session_name_comes_from_the_caller() {
     let sts = StandIn::start();
     let home = tempfile::tempdir().unwrap();
     // Base credentials: an SSO-like assumed role whose session is the user's e-mail.
-    let cfg = home.path().join("config");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[profile base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n\n\
-             [profile sso]\nrole_arn = {SSO_ROLE}\nsource_profile = base\nrole_session_name = alice@example.com\n"
+    let cfg = aws_config_with_base(
+        home.path(),
+        &format!(
+            "[profile sso]\nrole_arn = {SSO_ROLE}\nsource_profile = base\nrole_session_name = alice@example.com\n"
         ),
-    )
-    .unwrap();
+    );
     let token = mint(
         sts.command(home.path())
             .env("AWS_CONFIG_FILE", &cfg)

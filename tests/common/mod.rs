@@ -241,6 +241,76 @@ impl Drop for StandIn {
     }
 }
 
+/// `aws eks get-token`'s arguments for `cluster`. awscli only presigns: it never calls
+/// STS, so it needs no proxy or CA, only keys and [`AWSCLI_ENV`].
+pub fn aws_eks_get_token_args(cluster: &str) -> [&str; 6] {
+    [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        cluster,
+        "--output",
+        "json",
+    ]
+}
+
+/// awscli's region, and regional STS endpoints (the host our tokens name too).
+pub const AWSCLI_ENV: [(&str, &str); 2] = [
+    ("AWS_DEFAULT_REGION", "us-west-2"),
+    ("AWS_STS_REGIONAL_ENDPOINTS", "regional"),
+];
+
+/// Runs `aws eks get-token` (awscli from the venv) as Alice, with a clean environment
+/// and `home` as HOME; returns the token from the ExecCredential it prints.
+#[track_caller]
+pub fn aws_eks_get_token(home: &Path, cluster: &str) -> String {
+    let mut cmd = Command::new(aws_cli());
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .envs(AWSCLI_ENV)
+        .args(aws_eks_get_token_args(cluster));
+    let out = with_alice(&mut cmd)
+        .output()
+        .expect("run aws eks get-token");
+    assert_success(&out);
+    let cred: Value = serde_json::from_str(&stdout(&out)).expect("ExecCredential JSON");
+    cred["status"]["token"]
+        .as_str()
+        .expect("status.token")
+        .to_string()
+}
+
+/// Runs `cmd` with `input` on its stdin; its output.
+pub fn output_with_stdin(cmd: &mut Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Writes `home/config`: a profile `base` with Alice's static keys, then `profiles`.
+pub fn aws_config_with_base(home: &Path, profiles: &str) -> PathBuf {
+    let path = home.join("config");
+    std::fs::write(
+        &path,
+        format!(
+            "[profile base]\naws_access_key_id = {ALICE_AKID}\naws_secret_access_key = {ALICE_SECRET}\n\n{profiles}"
+        ),
+    )
+    .unwrap();
+    path
+}
+
 /// Alice's static keys.
 pub fn with_alice(cmd: &mut Command) -> &mut Command {
     cmd.env("AWS_ACCESS_KEY_ID", ALICE_AKID)
@@ -306,42 +376,22 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Sends one HTTPS request with OpenSSL (Python's `ssl`), trusting only `ca_pem`.
-///
-/// Upstream's serving certificate is a self-signed CA certificate that is also the
-/// kubeconfig's CA. Go (kube-apiserver) and OpenSSL accept such a certificate as the
-/// server's own; rustls/webpki refuses a CA certificate as an end entity by design, so the
-/// tests talk to the server the way the real peers do.
-pub fn https_request(url: &str, method: &str, body: &str, ca_pem: &[u8]) -> (u16, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, ca_pem).unwrap();
-    let body_file = dir.path().join("body");
-    std::fs::write(&body_file, body).unwrap();
-    let script = r#"
-import json, ssl, sys, urllib.request, urllib.error
-url, method, body_file, ca = sys.argv[1:5]
-body = open(body_file).read()
-ctx = ssl.create_default_context(cafile=ca)
-req = urllib.request.Request(url, data=body.encode() if method == "POST" else None, method=method,
-                             headers={"Content-Type": "application/json"})
-try:
-    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
-        status, text = r.status, r.read().decode()
-except urllib.error.HTTPError as e:
-    status, text = e.code, e.read().decode()
-print(json.dumps({"status": status, "body": text}))
-"#;
-    let out = Command::new(python())
-        .args(["-c", script, url, method])
-        .arg(&body_file)
-        .arg(&ca)
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    (
-        v["status"].as_u64().unwrap() as u16,
-        v["body"].as_str().unwrap().to_string(),
-    )
+/// Waits until something accepts connections on 127.0.0.1:`port`, for at most `bound`;
+/// panics with `log`'s text if `child` exits first.
+#[track_caller]
+pub fn wait_until_listening(port: u16, child: &mut Child, log: &Path, what: &str, bound: Duration) {
+    let deadline = Instant::now() + bound;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "{what} exited with {status}: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start listening within {bound:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
