@@ -22,7 +22,8 @@ use std::task::{Context, Poll, Waker};
 
 use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
 
-use crate::token::error::{TokenError, go_quote};
+use crate::gofmt::go_quote;
+use crate::token::error::TokenError;
 
 /// An AWS partition: a set of regions sharing one DNS domain and one IAM namespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

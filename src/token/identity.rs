@@ -17,7 +17,8 @@ use aws_smithy_xml::decode::{Document, try_data};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::arn::{PrincipalType, canonicalize_principal};
-use crate::token::error::{VerifyError, go_quote};
+use crate::gofmt::{go_json_quote_char, go_quote};
+use crate::token::error::VerifyError;
 
 /// How much of an error body is kept in [`VerifyError`] (and so in logs).
 const MAX_ERROR_BODY: usize = 1024;
@@ -170,7 +171,7 @@ fn parse_json(body: &[u8]) -> Result<CallerIdentity, String> {
         {
             return Err(format!(
                 "invalid character {} looking for beginning of value",
-                go_quote_char(c)
+                go_json_quote_char(c)
             ));
         }
         Some(_) => {}
@@ -183,22 +184,6 @@ fn parse_json(body: &[u8]) -> Result<CallerIdentity, String> {
         .and_then(|()| de.end())
         .map_err(|e| e.to_string())?;
     Ok(out)
-}
-
-/// Go's `quoteChar` from `encoding/json`'s scanner.
-fn go_quote_char(c: u8) -> String {
-    match c {
-        b'\'' => "'\\''".to_owned(),
-        b'"' => "'\"'".to_owned(),
-        c => {
-            let quoted = go_quote(char::from(c).encode_utf8(&mut [0; 4]));
-            let inner = quoted
-                .strip_prefix('"')
-                .and_then(|q| q.strip_suffix('"'))
-                .unwrap_or_default();
-            format!("'{inner}'")
-        }
-    }
 }
 
 /// Go's `encoding/json` field-name match: case-insensitive, with Go's extra folds

@@ -55,6 +55,7 @@ use std::ops::Range;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
+use crate::gofmt::time_quote;
 use crate::partition::HostPolicy;
 use crate::token::error::{TokenError, UrlError};
 
@@ -807,24 +808,6 @@ fn days_in(month: u8, year: u32) -> u8 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// The `quote` of Go's `time` package: non-ASCII and control bytes as `\xNN`.
-fn time_quote(s: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for &b in s {
-        match b {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(char::from(b));
-            }
-            0x20..=0x7f => out.push(char::from(b)),
-            _ => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
