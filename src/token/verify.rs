@@ -56,8 +56,9 @@ use std::ops::Range;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::gofmt::time_quote;
-use crate::partition::HostPolicy;
+use crate::token::CLUSTER_ID_HEADER;
 use crate::token::error::{TokenError, UrlError};
+use crate::token::host::HostPolicy;
 
 /// The prefix of every version-1 token.
 pub const TOKEN_PREFIX: &str = "k8s-aws-v1.";
@@ -80,9 +81,6 @@ pub const PRESIGNED_URL_VALIDITY: time::Duration = time::Duration::minutes(15);
 /// refuses requests signed too far ahead of its clock, so no working client is turned
 /// away; the margin only absorbs ordinary clock skew.
 pub const MAX_FUTURE_SKEW: time::Duration = time::Duration::minutes(5);
-
-/// The header that binds a token to a cluster.
-const CLUSTER_ID_HEADER: &str = "x-k8s-aws-id";
 
 /// Upstream's `parameterWhitelist` (lowercase).
 const ALLOWED_PARAMETERS: [&str; 9] = [
