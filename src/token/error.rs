@@ -385,6 +385,18 @@ impl fmt::Display for TokenError {
 
 impl Error for TokenError {}
 
+/// The `result` label values of upstream's `authenticate_latency_seconds` that a
+/// [`VerifyError`] maps to (see [`VerifyError::metric_result`]). Defined here, once; the
+/// server's metrics re-export them beside the labels that are its own.
+pub mod metric_label {
+    /// A pre-STS check failed.
+    pub const INVALID_TOKEN: &str = "invalid_token";
+    /// STS failed or refused.
+    pub const STS_ERROR: &str = "sts_error";
+    /// STS throttled us.
+    pub const STS_THROTTLING: &str = "sts_throttling";
+}
+
 /// Why verification failed as a whole: before STS ([`VerifyError::Format`]) or at STS.
 ///
 /// The split matters to the webhook: throttling is answered with HTTP 429, everything
@@ -427,13 +439,14 @@ impl VerifyError {
         matches!(self, VerifyError::StsThrottled { .. })
     }
 
-    /// Label for upstream's `authenticate_latency_seconds{result}`: `invalid_token` for
-    /// [`VerifyError::Format`], `sts_throttling` for throttling, else `sts_error`.
+    /// Label for upstream's `authenticate_latency_seconds{result}`:
+    /// [`metric_label::INVALID_TOKEN`] for [`VerifyError::Format`],
+    /// [`metric_label::STS_THROTTLING`] for throttling, else [`metric_label::STS_ERROR`].
     pub fn metric_result(&self) -> &'static str {
         match self {
-            VerifyError::Format(_) => "invalid_token",
-            VerifyError::StsThrottled { .. } => "sts_throttling",
-            _ => "sts_error",
+            VerifyError::Format(_) => metric_label::INVALID_TOKEN,
+            VerifyError::StsThrottled { .. } => metric_label::STS_THROTTLING,
+            _ => metric_label::STS_ERROR,
         }
     }
 }
