@@ -6,11 +6,13 @@
 //! [`sts::StsClient`], which forwards the presigned URL to STS. Which STS hosts a token
 //! may name is [`host`]'s rule.
 
+mod amz_params;
 pub mod error;
 pub mod generate;
 pub mod host;
 pub mod identity;
 pub mod sts;
+mod url;
 pub mod verify;
 
 pub use error::{TokenError, VerifyError};
