@@ -12,6 +12,7 @@ pub mod generate;
 pub mod host;
 pub mod identity;
 pub mod sts;
+pub mod sts_response;
 mod url;
 pub mod verify;
 
