@@ -830,9 +830,9 @@ mod tests {
         ));
     }
 
-    /// Regression (issue 9 corpus): Go lowercases the scheme and skips CR/LF in the
-    /// base64, so upstream accepts several spellings of one signed URL; here exactly one
-    /// token string is valid for each URL.
+    /// Go lowercases the scheme and skips CR/LF in the base64, so upstream accepts
+    /// several spellings of one signed URL; here exactly one token string is valid for
+    /// each URL.
     #[test]
     fn strictness_one_spelling_per_url() {
         let url = good_url("sts.amazonaws.com", "");
