@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 
 use crate::cache::{self, Cache, Key, Kind, Label, LockGuard, Storage};
 use crate::credentials::{AwsContext, CredentialsError, LoadOptions, RoleRequest, SessionName};
-use crate::partition::sts_host;
-use crate::token::generate::CREDENTIAL_EXPIRY_MARGIN;
+use crate::partition::{EndpointError, sts_host};
+use crate::token::generate::{CREDENTIAL_EXPIRY_MARGIN, GenerateError};
 use crate::token::{Token, TokenRequest, generate};
 
 /// Caching options (`--cache`, `--cache-storage`, `--cache-margin`, `--force-refresh`).
@@ -55,29 +55,53 @@ pub struct TokenOptions {
     pub cache: Option<CacheOptions>,
 }
 
-/// Why no token could be had.
+/// Why no token could be had. `Display` is the underlying error's own text.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ClientError {
     /// Credentials failed.
     Credentials(CredentialsError),
-    /// The endpoint or the signer failed.
-    Token(String),
+    /// No STS endpoint for the region and flavour.
+    Endpoint(EndpointError),
+    /// The signer failed.
+    Generate(GenerateError),
 }
 
 impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClientError::Credentials(e) => e.fmt(f),
-            ClientError::Token(e) => f.write_str(e),
+            ClientError::Endpoint(e) => e.fmt(f),
+            ClientError::Generate(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for ClientError {}
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClientError::Credentials(e) => Some(e),
+            ClientError::Endpoint(e) => Some(e),
+            ClientError::Generate(e) => Some(e),
+        }
+    }
+}
 
 impl From<CredentialsError> for ClientError {
     fn from(e: CredentialsError) -> Self {
         ClientError::Credentials(e)
+    }
+}
+
+impl From<EndpointError> for ClientError {
+    fn from(e: EndpointError) -> Self {
+        ClientError::Endpoint(e)
+    }
+}
+
+impl From<GenerateError> for ClientError {
+    fn from(e: GenerateError) -> Self {
+        ClientError::Generate(e)
     }
 }
 
@@ -86,6 +110,15 @@ struct CachedToken {
     token: String,
     #[serde(with = "time::serde::rfc3339")]
     expiration: OffsetDateTime,
+}
+
+impl CachedToken {
+    fn into_token(self) -> Token {
+        Token {
+            token: self.token,
+            expiration: self.expiration,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -181,11 +214,40 @@ fn cache_lock(cache: &Cache, key: &Key) -> Option<LockGuard> {
     }
 }
 
+/// What [`read_or_lock`] found.
+enum Lookup<T> {
+    /// A usable entry, read without waiting.
+    Hit(T),
+    /// A usable entry that another process wrote while this one waited for the lock.
+    FilledWhileWaiting(T),
+    /// Nothing usable: fetch it, holding the guard (when the lock could be taken) until
+    /// the new entry is written.
+    Miss(Option<LockGuard>),
+}
+
+/// Read the cache, lock, read again: a hit costs no lock; on a miss the per-key lock
+/// serialises concurrent processes, and the second read sees what the process that held
+/// the lock before us cached. `force_refresh` skips both reads but still takes the lock.
+fn read_or_lock<T: for<'de> Deserialize<'de>>(
+    cache: &Cache,
+    key: &Key,
+    margin: Duration,
+    force_refresh: bool,
+) -> Lookup<T> {
+    if !force_refresh && let Some(hit) = cache_get(cache, key, margin) {
+        return Lookup::Hit(hit);
+    }
+    let guard = cache_lock(cache, key);
+    if !force_refresh && let Some(hit) = cache_get(cache, key, margin) {
+        return Lookup::FilledWhileWaiting(hit);
+    }
+    Lookup::Miss(guard)
+}
+
 /// Mints a token for `options.cluster_id`, using and filling the cache when asked.
 pub async fn get_token(options: &TokenOptions) -> Result<Token, ClientError> {
     let aws = AwsContext::load(&options.load).await?;
-    let host =
-        sts_host(aws.region(), aws.flavour()).map_err(|e| ClientError::Token(e.to_string()))?;
+    let host = sts_host(aws.region(), aws.flavour())?;
     let cache = open_cache(options.cache.as_ref());
 
     let Some((cache, cache_options)) = cache else {
@@ -215,26 +277,24 @@ pub async fn get_token(options: &TokenOptions) -> Result<Token, ClientError> {
             &fingerprint,
         ],
     );
-    if !cache_options.force_refresh
-        && let Some(hit) = cache_get::<CachedToken>(&cache, &key, cache_options.margin)
-    {
-        tracing::debug!("using the cached token");
-        return Ok(Token {
-            token: hit.token,
-            expiration: hit.expiration,
-        });
-    }
-    let _guard = cache_lock(&cache, &key);
-    // Another process may have filled the entry while we waited for the lock.
-    if !cache_options.force_refresh
-        && let Some(hit) = cache_get::<CachedToken>(&cache, &key, cache_options.margin)
-    {
-        tracing::debug!("using the token another process cached");
-        return Ok(Token {
-            token: hit.token,
-            expiration: hit.expiration,
-        });
-    }
+    let lookup = read_or_lock::<CachedToken>(
+        &cache,
+        &key,
+        cache_options.margin,
+        cache_options.force_refresh,
+    );
+    // Held until the new entry is written.
+    let _guard = match lookup {
+        Lookup::Hit(hit) => {
+            tracing::debug!("using the cached token");
+            return Ok(hit.into_token());
+        }
+        Lookup::FilledWhileWaiting(hit) => {
+            tracing::debug!("using the token another process cached");
+            return Ok(hit.into_token());
+        }
+        Lookup::Miss(guard) => guard,
+    };
     let credentials = credentials(&aws, role, Some((&cache, &cache_options, &fingerprint))).await?;
     let token = mint(&options.cluster_id, &host, aws.region(), &credentials)?;
     cache_put(
@@ -262,7 +322,7 @@ fn mint(
         credentials,
         signing_time: SystemTime::now(),
     })
-    .map_err(|e| ClientError::Token(e.to_string()))
+    .map_err(ClientError::from)
 }
 
 /// Base credentials, then the role if asked. With a cache, the expensive parts — an
@@ -350,18 +410,15 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<aws_credential_types::Credentials, CredentialsError>>,
 {
-    if !opts.force_refresh
-        && let Some(hit) = cache_get::<CachedCredentials>(cache, key, margin)
-    {
-        tracing::debug!("using cached session credentials");
-        return Ok(hit.into_credentials());
-    }
-    let _guard = cache_lock(cache, key);
-    if !opts.force_refresh
-        && let Some(hit) = cache_get::<CachedCredentials>(cache, key, margin)
-    {
-        return Ok(hit.into_credentials());
-    }
+    // Held until the new entry is written.
+    let _guard = match read_or_lock::<CachedCredentials>(cache, key, margin, opts.force_refresh) {
+        Lookup::Hit(hit) => {
+            tracing::debug!("using cached session credentials");
+            return Ok(hit.into_credentials());
+        }
+        Lookup::FilledWhileWaiting(hit) => return Ok(hit.into_credentials()),
+        Lookup::Miss(guard) => guard,
+    };
     let creds = fetch().await?;
     // Static credentials never expire and need no caching.
     if let Some(entry) = CachedCredentials::from(&creds) {
@@ -369,4 +426,30 @@ where
         cache_put(cache, key, &entry, expires);
     }
     Ok(creds)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+    use crate::partition::EndpointFlavour;
+
+    #[test]
+    fn errors_show_their_source_text_and_keep_it_as_the_source() {
+        let generate = ClientError::from(GenerateError::EmptyClusterId);
+        assert_eq!(generate.to_string(), "cluster ID not specified");
+        assert!(generate.source().unwrap().is::<GenerateError>());
+
+        let endpoint_error = sts_host("", EndpointFlavour::default()).unwrap_err();
+        let text = endpoint_error.to_string();
+        let endpoint = ClientError::from(endpoint_error);
+        assert_eq!(endpoint.to_string(), text);
+        assert!(endpoint.source().unwrap().is::<EndpointError>());
+
+        let credentials = ClientError::from(CredentialsError::MfaInput("eof".into()));
+        assert_eq!(credentials.to_string(), "could not read the MFA code: eof");
+        assert!(credentials.source().unwrap().is::<CredentialsError>());
+    }
 }

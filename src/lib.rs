@@ -26,6 +26,7 @@ pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod exec_credential;
+pub(crate) mod gofmt;
 pub mod http;
 pub mod logging;
 #[cfg(feature = "server")]

@@ -1,28 +1,26 @@
-//! AWS partitions, their STS hostnames, and the server-side host check for presigned URLs.
+//! AWS partitions: their names, regions' DNS suffixes, and their STS hostnames.
 //!
-//! Mirrors upstream's `pkg/endpoints` (the partition list and STS domains) and the host
-//! half of `pkg/token` (`getStsRegion`, `verifyHost`, `verifySTSHostnameFormat`,
-//! `getDefaultHostNamesForRegion`). The STS hostnames themselves come from the AWS SDK's
-//! own STS endpoint rules ([`aws_sdk_sts::config::endpoint::DefaultResolver`]), as
-//! upstream takes them from `sts.NewDefaultEndpointResolverV2`, so a host the SDK would
-//! sign for is a host the server accepts.
-//!
-//! The host check exists because the server forwards the presigned URL to whatever host
-//! it names: without it a client could point the server at its own endpoint and answer
-//! "you are the admin role" itself.
+//! Mirrors upstream's `pkg/endpoints` (the partition list and STS domains). The STS
+//! hostnames themselves come from the AWS SDK's own STS endpoint rules
+//! ([`aws_sdk_sts::config::endpoint::DefaultResolver`]), as upstream takes them from
+//! `sts.NewDefaultEndpointResolverV2`, so a host the SDK would sign for is a host the
+//! server accepts. Which STS hosts a token may name is the verifier's business, in
+//! [`crate::token::host`]; this module only knows partitions.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::collections::HashSet;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::str::FromStr;
-use std::sync::{PoisonError, RwLock};
 use std::task::{Context, Poll, Waker};
 
 use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
 
-use crate::token::error::{TokenError, go_quote};
+use crate::gofmt::go_quote;
+
+/// The verifier's host rule lives with the verifier; re-exported so that the
+/// `partition::HostPolicy` path keeps working.
+pub use crate::token::host::HostPolicy;
 
 /// An AWS partition: a set of regions sharing one DNS domain and one IAM namespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -185,7 +183,7 @@ pub fn sts_host(region: &str, flavour: EndpointFlavour) -> Result<String, Endpoi
 }
 
 /// Runs the SDK's STS endpoint rules for one region and flavour, and keeps the host.
-fn resolve_host(
+pub(crate) fn resolve_host(
     resolver: &DefaultResolver,
     region: &str,
     flavour: EndpointFlavour,
@@ -232,7 +230,7 @@ fn resolve_host(
 }
 
 /// Upstream's `validateInputRegion`: `^[[:alnum:]]([[:alnum:]\-]*[[:alnum:]])?$`.
-fn valid_region(region: &str) -> bool {
+pub(crate) fn valid_region(region: &str) -> bool {
     let bytes = region.as_bytes();
     match (bytes.first(), bytes.last()) {
         (Some(first), Some(last)) => {
@@ -244,165 +242,6 @@ fn valid_region(region: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// How many accepted hosts [`HostPolicy`] remembers. Upstream's map grows without
-/// bound, and every `sts.<anything>.amazonaws.com` is accepted in `aws`, so a client
-/// could otherwise grow it at will.
-const MAX_CACHED_HOSTS: usize = 256;
-
-/// Server-side host validation for presigned URLs (upstream verifyHost), holding a bounded cache (max 256 entries; upstream's grows without bound) of hosts already accepted.
-///
-/// The rules, in upstream's order:
-/// 1. the region is `global` for `sts.amazonaws.com`, else the second label; fewer than
-///    three labels is an error;
-/// 2. `global` is accepted only in the `aws` partition;
-/// 3. the region must match `^[[:alnum:]]([[:alnum:]\-]*[[:alnum:]])?$`;
-/// 4. the host must be one of the SDK's STS endpoints for that region (FIPS and
-///    dual-stack each on and off), or else `sts.<server region>.<partition domain>` or
-///    `sts.<server region>.<dual-stack domain>` (accepted at once);
-/// 5. the labels after the region must be the partition's domain or dual-stack domain.
-///
-/// As upstream documents, any well-formed `sts.<region>.amazonaws.com` passes in `aws`,
-/// even for a region that does not exist: the SDK falls back to the commercial domain.
-#[derive(Debug)]
-pub struct HostPolicy {
-    partition: Partition,
-    server_region: Option<String>,
-    resolver: DefaultResolver,
-    accepted: RwLock<HashSet<String>>,
-}
-
-impl HostPolicy {
-    /// A policy for a server in `partition`; `server_region` (normally from IMDS) enables
-    /// upstream's fallback for regions the SDK does not know yet.
-    pub fn new(partition: Partition, server_region: Option<String>) -> Self {
-        HostPolicy {
-            partition,
-            server_region,
-            resolver: DefaultResolver::new(),
-            accepted: RwLock::new(HashSet::new()),
-        }
-    }
-
-    /// The partition this policy accepts hosts for.
-    pub fn partition(&self) -> Partition {
-        self.partition
-    }
-
-    /// Ok(sts_region) where sts_region is "global" for sts.amazonaws.com, else the region label.
-    ///
-    /// The host is compared as given: this is upstream's check, without the stricter
-    /// URL-level host rules of [`crate::token::verify::Verifier`].
-    pub fn check(&self, host: &str) -> Result<String, TokenError> {
-        let region = sts_region(host)?;
-        let cached = self
-            .accepted
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains(host);
-        if cached {
-            return Ok(region);
-        }
-        self.verify_format(host, &region)?;
-        let mut accepted = self
-            .accepted
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        if accepted.len() < MAX_CACHED_HOSTS {
-            accepted.insert(host.to_owned());
-        }
-        Ok(region)
-    }
-
-    /// Upstream's `verifySTSHostnameFormat`.
-    fn verify_format(&self, host: &str, region: &str) -> Result<(), TokenError> {
-        if region == "global" {
-            return if self.partition == Partition::Aws {
-                Ok(())
-            } else {
-                Err(TokenError::GlobalEndpointUnsupported {
-                    partition: self.partition,
-                })
-            };
-        }
-        if !valid_region(region) {
-            return Err(TokenError::InvalidRegion {
-                region: region.to_owned(),
-            });
-        }
-        let resolved = [(true, true), (true, false), (false, true), (false, false)]
-            .into_iter()
-            .filter_map(|(fips, dual_stack)| {
-                resolve_host(&self.resolver, region, EndpointFlavour { fips, dual_stack }).ok()
-            })
-            .any(|candidate| candidate == host);
-        if !resolved {
-            // Regions the SDK does not know yet but the server runs in (from IMDS).
-            return if self.fallback_hosts().iter().any(|h| h == host) {
-                Ok(())
-            } else {
-                Err(TokenError::UnexpectedHostname {
-                    host: host.to_owned(),
-                })
-            };
-        }
-        let labels: Vec<&str> = host.split('.').collect();
-        let Some(domain_labels) = labels.get(2..).filter(|_| labels.len() >= 4) else {
-            return Err(TokenError::HostTooFewLabels {
-                host: host.to_owned(),
-            });
-        };
-        let domain = domain_labels.join(".");
-        let matches_partition = domain == self.partition.domain()
-            || self.partition.dual_stack_domain() == Some(domain.as_str());
-        if matches_partition {
-            Ok(())
-        } else {
-            Err(TokenError::PartitionMismatch {
-                partition: self.partition,
-                host: host.to_owned(),
-            })
-        }
-    }
-
-    /// Upstream's `getDefaultHostNamesForRegion(partition, serverRegion, "sts")`; empty
-    /// when the server region is unknown or malformed.
-    fn fallback_hosts(&self) -> Vec<String> {
-        match self.server_region.as_deref() {
-            Some(region) if valid_region(region) => {
-                default_host_names(self.partition, region, "sts")
-            }
-            _ => Vec::new(),
-        }
-    }
-}
-
-/// `<service>.<region>.<domain>` and, where the partition has one,
-/// `<service>.<region>.<dual-stack domain>`.
-fn default_host_names(partition: Partition, region: &str, service: &str) -> Vec<String> {
-    let mut hosts = vec![format!("{service}.{region}.{}", partition.domain())];
-    if let Some(dual) = partition.dual_stack_domain() {
-        hosts.push(format!("{service}.{region}.{dual}"));
-    }
-    hosts
-}
-
-/// Upstream's `getStsRegion`.
-fn sts_region(host: &str) -> Result<String, TokenError> {
-    if host.is_empty() {
-        return Err(TokenError::HostEmpty);
-    }
-    let mut labels = host.split('.');
-    let (Some(_), Some(second), Some(_)) = (labels.next(), labels.next(), labels.next()) else {
-        return Err(TokenError::HostFormat {
-            host: host.to_owned(),
-        });
-    };
-    if host == "sts.amazonaws.com" {
-        return Ok("global".to_owned());
-    }
-    Ok(second.to_owned())
 }
 
 #[cfg(test)]
@@ -518,285 +357,5 @@ mod tests {
         ] {
             assert_eq!(valid_region(region), valid, "{region}");
         }
-    }
-
-    #[test]
-    fn get_sts_region_like_upstream() {
-        // TestGetStsRegion.
-        assert_eq!(sts_region("sts.amazonaws.com").unwrap(), "global");
-        assert_eq!(
-            sts_region("sts.us-west-2.amazonaws.com").unwrap(),
-            "us-west-2"
-        );
-        assert_eq!(
-            sts_region("sts.eu-central-1.amazonaws.com").unwrap(),
-            "eu-central-1"
-        );
-        assert_eq!(sts_region(""), Err(TokenError::HostEmpty));
-        assert!(matches!(
-            sts_region("sts"),
-            Err(TokenError::HostFormat { .. })
-        ));
-        assert!(matches!(
-            sts_region("sts.wrongformat"),
-            Err(TokenError::HostFormat { .. })
-        ));
-    }
-
-    /// Upstream's `TestSTSEndpoints` and `TestSTSEndpointResolution`, minus the
-    /// `aws-not-a-partition` rows, which cannot be expressed with a typed [`Partition`]
-    /// (parsing it fails, tested above). Columns: partition, host, valid, server region.
-    #[test]
-    fn sts_endpoints_table() {
-        let cases: &[(&str, &str, bool, &str)] = &[
-            // The global endpoint is only supported in the commercial partition.
-            ("aws", "sts.amazonaws.com", true, ""),
-            ("aws-cn", "sts.amazonaws.com", false, ""),
-            ("aws-us-gov", "sts.amazonaws.com", false, ""),
-            ("aws-iso", "sts.amazonaws.com", false, ""),
-            ("aws-iso-b", "sts.amazonaws.com", false, ""),
-            ("aws-iso-e", "sts.amazonaws.com", false, ""),
-            ("aws-iso-f", "sts.amazonaws.com", false, ""),
-            ("aws-eusc", "sts.amazonaws.com", false, ""),
-            // CN partition.
-            ("aws-cn", "sts.cn-northwest-1.amazonaws.com.cn", true, ""),
-            ("aws-cn", "sts.cn-north-1.amazonaws.com.cn", true, ""),
-            ("aws-cn", "sts.us-iso-east-1.c2s.ic.gov", false, ""),
-            ("aws-cn", "sts.not-a-region1.amazonaws.com.cn", false, ""),
-            (
-                "aws-cn",
-                "sts.not-a-region2.amazonaws.com.cn",
-                true,
-                "not-a-region2",
-            ),
-            // AWS partition.
-            ("aws", "sts-fips.us-west-2.amazonaws.com", true, ""),
-            ("aws", "sts-fips.us-east-1.amazonaws.com", true, ""),
-            ("aws", "sts.us-east-1.amazonaws.com", true, ""),
-            ("aws", "sts.us-east-2.amazonaws.com", true, ""),
-            ("aws", "sts.us-west-1.amazonaws.com", true, ""),
-            ("aws", "sts.us-west-2.amazonaws.com", true, ""),
-            ("aws", "sts.ap-south-1.amazonaws.com", true, ""),
-            ("aws", "sts.ap-northeast-1.amazonaws.com", true, ""),
-            ("aws", "sts.ap-northeast-2.amazonaws.com", true, ""),
-            ("aws", "sts.ap-southeast-1.amazonaws.com", true, ""),
-            ("aws", "sts.ap-southeast-2.amazonaws.com", true, ""),
-            ("aws", "sts.ca-central-1.amazonaws.com", true, ""),
-            ("aws", "sts.eu-central-1.amazonaws.com", true, ""),
-            ("aws", "sts.eu-west-1.amazonaws.com", true, ""),
-            ("aws", "sts.eu-west-2.amazonaws.com", true, ""),
-            ("aws", "sts.eu-west-3.amazonaws.com", true, ""),
-            ("aws", "sts.eu-north-1.amazonaws.com", true, ""),
-            ("aws", "sts.amazonaws.com.cn", false, ""),
-            ("aws", "website.amazonaws.com", false, ""),
-            (
-                "aws",
-                "sts.default-region.amazonaws.com",
-                true,
-                "default-region",
-            ),
-            // ISO / GovCloud.
-            ("aws-iso", "sts.us-iso-east-1.c2s.ic.gov", true, ""),
-            ("aws-iso", "sts.cn-north-1.amazonaws.com.cn", false, ""),
-            ("aws-iso-b", "sts.cn-north-1.amazonaws.com.cn", false, ""),
-            ("aws-iso-b", "sts.us-isob-east-1.sc2s.sgov.gov", true, ""),
-            ("aws-iso-e", "sts.eu-isoe-west-1.cloud.adc-e.uk", true, ""),
-            ("aws-iso-f", "sts.us-isof-south-1.csp.hci.ic.gov", true, ""),
-            ("aws-us-gov", "sts.us-gov-east-1.amazonaws.com", true, ""),
-            ("aws-eusc", "sts.eusc-de-east-1.amazonaws.eu", true, ""),
-            (
-                "aws-eusc",
-                "sts.eusc-de-east-1.api.amazonwebservices.eu",
-                true,
-                "",
-            ),
-            // FIPS.
-            ("aws-cn", "sts-fips.us-east-1.amazonaws.com", false, ""),
-            // Valid region, wrong (but valid) partition format.
-            ("aws-cn", "sts.us-isob-east-1.amazonaws.com.cn", false, ""),
-            (
-                "aws-cn",
-                "sts.us-isob-east-1.amazonaws.com.cn",
-                true,
-                "us-isob-east-1",
-            ),
-            (
-                "aws-iso-b",
-                "sts.us-isob-east-1.amazonaws.com.cn",
-                false,
-                "",
-            ),
-            (
-                "aws-iso-b",
-                "sts.us-isob-east-1.amazonaws.com.cn",
-                false,
-                "us-isob-east-1",
-            ),
-            // Dual stack.
-            ("aws", "sts.us-west-2.api.aws", true, ""),
-            (
-                "aws-cn",
-                "sts.cn-north-1.api.amazonwebservices.com.cn",
-                true,
-                "",
-            ),
-            (
-                "aws",
-                "sts.cn-north-1.api.amazonwebservices.com.cn",
-                false,
-                "",
-            ),
-            // The SDK falls back to the commercial domain for unknown regions, so any
-            // well-formed commercial host passes.
-            ("aws", "sts.not-a-region.amazonaws.com", true, ""),
-            (
-                "aws",
-                "sts.not-a-region.amazonaws.com",
-                true,
-                "not-a-region",
-            ),
-            ("aws", "sts.not-a-region.amazonaws.com", true, "us-west-2"),
-            ("aws-cn", "sts.not-a-region3.amazonaws.com.cn", false, ""),
-            (
-                "aws-cn",
-                "sts.not-a-region4.amazonaws.com.cn",
-                true,
-                "not-a-region4",
-            ),
-            (
-                "aws-cn",
-                "sts.not-a-region5.amazonaws.com.cn",
-                false,
-                "us-west-2",
-            ),
-            // TestSTSEndpointResolution.
-            ("aws-cn", "sts.us-west-2.amazonaws.com.cn", false, ""),
-            ("aws", "sts.us-west-2.amazonaws.com.cn", false, ""),
-            ("aws", "sts.us-west-2.amazonaws.com.cn", false, "us-west-2"),
-            (
-                "aws-cn",
-                "sts.not-a-region.amazonaws.com",
-                false,
-                "not-a-region",
-            ),
-            // A port is not part of any SDK endpoint.
-            ("aws", "sts.us-west-2.amazonaws.com:443", false, ""),
-        ];
-        for &(partition, host, valid, region) in cases {
-            let region = (!region.is_empty()).then(|| region.to_owned());
-            let policy = HostPolicy::new(p(partition), region.clone());
-            let got = policy.check(host);
-            assert_eq!(got.is_ok(), valid, "{partition} {host} {region:?}: {got:?}");
-        }
-    }
-
-    #[test]
-    fn host_errors_carry_upstream_reasons() {
-        let aws = HostPolicy::new(Partition::Aws, None);
-        let cn = HostPolicy::new(Partition::AwsCn, None);
-        assert_eq!(aws.check("sts.amazonaws.com").unwrap(), "global");
-        assert_eq!(
-            aws.check("sts.us-west-2.amazonaws.com").unwrap(),
-            "us-west-2"
-        );
-        assert_eq!(
-            cn.check("sts.amazonaws.com"),
-            Err(TokenError::GlobalEndpointUnsupported {
-                partition: Partition::AwsCn
-            })
-        );
-        assert_eq!(
-            aws.check("google.com"),
-            Err(TokenError::HostFormat {
-                host: "google.com".into()
-            })
-        );
-        assert_eq!(aws.check(""), Err(TokenError::HostEmpty));
-        assert_eq!(
-            aws.check("sts.us_west_2.amazonaws.com"),
-            Err(TokenError::InvalidRegion {
-                region: "us_west_2".into()
-            })
-        );
-        assert_eq!(
-            aws.check("website.amazonaws.com"),
-            Err(TokenError::UnexpectedHostname {
-                host: "website.amazonaws.com".into()
-            })
-        );
-        assert_eq!(
-            cn.check("sts-fips.us-east-1.amazonaws.com"),
-            Err(TokenError::PartitionMismatch {
-                partition: Partition::AwsCn,
-                host: "sts-fips.us-east-1.amazonaws.com".into()
-            })
-        );
-        // The SDK's iso dual-stack hosts are not in upstream's table.
-        let iso = HostPolicy::new(Partition::AwsIso, None);
-        assert!(matches!(
-            iso.check("sts.us-iso-east-1.api.aws.ic.gov"),
-            Err(TokenError::PartitionMismatch { .. })
-        ));
-    }
-
-    #[test]
-    fn default_host_names_like_upstream() {
-        // Test_getDefaultHostNameForRegion.
-        assert!(
-            default_host_names(Partition::AwsIsoE, "eu-isoe-west-1", "test")
-                .contains(&"test.eu-isoe-west-1.cloud.adc-e.uk".to_owned())
-        );
-        assert!(
-            default_host_names(Partition::AwsIso, "us-iso-test-1", "sts")
-                .contains(&"sts.us-iso-test-1.c2s.ic.gov".to_owned())
-        );
-        let bad = HostPolicy::new(Partition::AwsIso, Some("test_123".into()));
-        assert!(bad.fallback_hosts().is_empty());
-    }
-
-    #[test]
-    fn cache_holds_only_accepted_hosts_and_is_bounded() {
-        // TestVerifyHostCaching.
-        let policy = HostPolicy::new(Partition::Aws, None);
-        for host in [
-            "sts.us-west-2.amazonaws.com",
-            "sts.ca-central-1.amazonaws.com",
-        ] {
-            policy.check(host).unwrap();
-        }
-        for host in ["invalid.amazonaws.com", "invalid2.amazonaws.com"] {
-            policy.check(host).unwrap_err();
-        }
-        {
-            let cache = policy.accepted.read().unwrap();
-            assert!(cache.contains("sts.us-west-2.amazonaws.com"));
-            assert!(cache.contains("sts.ca-central-1.amazonaws.com"));
-            assert!(!cache.contains("invalid.amazonaws.com"));
-            assert_eq!(cache.len(), 2);
-        }
-        // A cached host still reports its region.
-        assert_eq!(
-            policy.check("sts.us-west-2.amazonaws.com").unwrap(),
-            "us-west-2"
-        );
-
-        // Every fake commercial region is valid, so a client can mint endless hosts.
-        for i in 0..(MAX_CACHED_HOSTS + 50) {
-            policy
-                .check(&format!("sts.fake-{i}.amazonaws.com"))
-                .unwrap();
-        }
-        assert_eq!(policy.accepted.read().unwrap().len(), MAX_CACHED_HOSTS);
-        // Hosts past the bound are still checked and accepted, just not remembered.
-        assert_eq!(
-            policy.check("sts.fake-9999.amazonaws.com").unwrap(),
-            "fake-9999"
-        );
-    }
-
-    #[test]
-    fn policy_is_send_and_sync() {
-        fn assert_send_sync<T: Send + Sync>() {}
-        assert_send_sync::<HostPolicy>();
     }
 }

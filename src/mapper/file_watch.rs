@@ -36,7 +36,7 @@ pub enum FileState {
     Absent,
     /// The file exists (or may) but cannot be read: permissions, I/O error, a directory
     /// in its place. Not the same as absent — callers keep their last good state rather
-    /// than clearing it (issue 9: a `chmod 000` must not wipe the mappings).
+    /// than clearing it (a `chmod 000` must not wipe the mappings).
     Unreadable(String),
 }
 
@@ -168,9 +168,9 @@ mod tests {
         task.abort();
     }
 
-    /// Regression (issue 9): a file that exists but cannot be read was reported as
-    /// absent, so the DynamicFile mapper cleared every mapping on a `chmod 000` or an I/O
-    /// error. A directory in the file's place is unreadable even for root.
+    /// A file that exists but cannot be read is not absent: were it reported so, the
+    /// DynamicFile mapper would clear every mapping on a `chmod 000` or an I/O error. A
+    /// directory in the file's place is unreadable even for root.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn unreadable_is_not_absent() {
         let dir = tempfile::tempdir().unwrap();

@@ -19,14 +19,10 @@ type Labels = Vec<(String, String)>;
 
 /// `result` label values of `authenticate_latency_seconds`.
 pub mod result {
+    pub use crate::token::error::metric_label::{INVALID_TOKEN, STS_ERROR, STS_THROTTLING};
+
     /// The request body was not a TokenReview.
     pub const MALFORMED_REQUEST: &str = "malformed_request";
-    /// A pre-STS check failed.
-    pub const INVALID_TOKEN: &str = "invalid_token";
-    /// STS failed or refused.
-    pub const STS_ERROR: &str = "sts_error";
-    /// STS throttled us.
-    pub const STS_THROTTLING: &str = "sts_throttling";
     /// No mapping (upstream's spelling, kept for dashboards).
     pub const UNKNOWN_USER: &str = "uknown_user";
     /// Authenticated.

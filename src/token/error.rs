@@ -10,10 +10,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::error::Error;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use time::OffsetDateTime;
 
+use crate::gofmt::{go_quote, go_quote_bytes, go_time_string};
 use crate::partition::Partition;
 
 /// Upstream's `FormatError` prefix.
@@ -384,6 +385,18 @@ impl fmt::Display for TokenError {
 
 impl Error for TokenError {}
 
+/// The `result` label values of upstream's `authenticate_latency_seconds` that a
+/// [`VerifyError`] maps to (see [`VerifyError::metric_result`]). Defined here, once; the
+/// server's metrics re-export them beside the labels that are its own.
+pub mod metric_label {
+    /// A pre-STS check failed.
+    pub const INVALID_TOKEN: &str = "invalid_token";
+    /// STS failed or refused.
+    pub const STS_ERROR: &str = "sts_error";
+    /// STS throttled us.
+    pub const STS_THROTTLING: &str = "sts_throttling";
+}
+
 /// Why verification failed as a whole: before STS ([`VerifyError::Format`]) or at STS.
 ///
 /// The split matters to the webhook: throttling is answered with HTTP 429, everything
@@ -426,13 +439,14 @@ impl VerifyError {
         matches!(self, VerifyError::StsThrottled { .. })
     }
 
-    /// Label for upstream's `authenticate_latency_seconds{result}`: `invalid_token` for
-    /// [`VerifyError::Format`], `sts_throttling` for throttling, else `sts_error`.
+    /// Label for upstream's `authenticate_latency_seconds{result}`:
+    /// [`metric_label::INVALID_TOKEN`] for [`VerifyError::Format`],
+    /// [`metric_label::STS_THROTTLING`] for throttling, else [`metric_label::STS_ERROR`].
     pub fn metric_result(&self) -> &'static str {
         match self {
-            VerifyError::Format(_) => "invalid_token",
-            VerifyError::StsThrottled { .. } => "sts_throttling",
-            _ => "sts_error",
+            VerifyError::Format(_) => metric_label::INVALID_TOKEN,
+            VerifyError::StsThrottled { .. } => metric_label::STS_THROTTLING,
+            _ => metric_label::STS_ERROR,
         }
     }
 }
@@ -477,105 +491,6 @@ impl Error for VerifyError {
             _ => None,
         }
     }
-}
-
-/// Go's `strconv.Quote` (what `%q` prints) for a string.
-pub(crate) fn go_quote(s: &str) -> String {
-    go_quote_bytes(s.as_bytes())
-}
-
-/// Go's `strconv.Quote` for arbitrary bytes: invalid UTF-8 becomes `\xNN`.
-///
-/// Go's `unicode.IsPrint` is table-driven; for non-ASCII characters this approximates it
-/// (controls, non-ASCII spaces, format characters, private-use and non-characters are
-/// escaped). ASCII is exact.
-pub(crate) fn go_quote_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            push_escaped_char(&mut out, c);
-        }
-        for b in chunk.invalid() {
-            let _ = write!(out, "\\x{b:02x}");
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn push_escaped_char(out: &mut String, c: char) {
-    match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
-        '\u{7}' => out.push_str("\\a"),
-        '\u{8}' => out.push_str("\\b"),
-        '\u{c}' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\u{b}' => out.push_str("\\v"),
-        ' '..='~' => out.push(c),
-        c if c < ' ' || c == '\u{7f}' => {
-            let _ = write!(out, "\\x{:02x}", u32::from(c));
-        }
-        c if go_is_print(c) => out.push(c),
-        c if u32::from(c) < 0x10000 => {
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        }
-        c => {
-            let _ = write!(out, "\\U{:08x}", u32::from(c));
-        }
-    }
-}
-
-/// Approximation of Go's `unicode.IsPrint` for non-ASCII characters.
-fn go_is_print(c: char) -> bool {
-    let u = u32::from(c);
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let format_or_private = matches!(
-        u,
-        0xAD | 0x600..=0x605
-            | 0x61C
-            | 0x6DD
-            | 0x70F
-            | 0x180E
-            | 0x200B..=0x200F
-            | 0x202A..=0x202E
-            | 0x2060..=0x206F
-            | 0xD800..=0xF8FF
-            | 0xFEFF
-            | 0xFFF9..=0xFFFB
-            | 0xE0000..=0xE007F
-            | 0xF0000..
-    );
-    let noncharacter = (0xFDD0..=0xFDEF).contains(&u) || (u & 0xFFFE) == 0xFFFE;
-    !format_or_private && !noncharacter
-}
-
-/// Go's `time.Time.String()` for a UTC time:
-/// `2006-01-02 15:04:05.999999999 +0000 UTC` (fraction trimmed, omitted when zero).
-pub(crate) fn go_time_string(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let mut out = format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
-    let nanos = t.nanosecond();
-    if nanos != 0 {
-        let frac = format!("{nanos:09}");
-        out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
-    }
-    out.push_str(" +0000 UTC");
-    out
 }
 
 #[cfg(test)]
@@ -906,28 +821,5 @@ mod tests {
         let from: VerifyError = TokenError::MissingDate.into();
         assert!(matches!(from, VerifyError::Format(TokenError::MissingDate)));
         assert!(from.source().is_some());
-    }
-
-    #[test]
-    fn go_quote_matches_strconv_quote() {
-        assert_eq!(go_quote("abc"), "\"abc\"");
-        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(go_quote("\n\t\u{0}\u{7f}"), "\"\\n\\t\\x00\\x7f\"");
-        assert_eq!(go_quote("é"), "\"é\"");
-        assert_eq!(go_quote("\u{200b}"), "\"\\u200b\"");
-        assert_eq!(go_quote("\u{a0}"), "\"\\u00a0\"");
-        assert_eq!(go_quote_bytes(b"a\xffb"), "\"a\\xffb\"");
-    }
-
-    #[test]
-    fn go_time_string_trims_fraction() {
-        assert_eq!(
-            go_time_string(datetime!(2023-04-28 00:00:00.5 UTC)),
-            "2023-04-28 00:00:00.5 +0000 UTC"
-        );
-        assert_eq!(
-            go_time_string(datetime!(0990-01-02 03:04:05 UTC)),
-            "0990-01-02 03:04:05 +0000 UTC"
-        );
     }
 }

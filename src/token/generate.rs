@@ -31,8 +31,7 @@ use time::OffsetDateTime;
 
 use super::verify::TOKEN_PREFIX;
 
-/// The signed header that binds a token to one cluster.
-pub const CLUSTER_ID_HEADER: &str = "x-k8s-aws-id";
+pub use super::CLUSTER_ID_HEADER;
 
 /// `X-Amz-Expires` in the presigned URL. STS ignores it (a presigned
 /// `GetCallerIdentity` is valid for 15 minutes), but upstream sends 60 and so do we.

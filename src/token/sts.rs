@@ -19,9 +19,10 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 use tokio::sync::Semaphore;
 
+use super::CLUSTER_ID_HEADER;
 use super::error::VerifyError;
-use super::generate::CLUSTER_ID_HEADER;
-use super::identity::{Identity, identity_from_caller, parse_sts_response};
+use super::identity::{Identity, identity_from_caller};
+use super::sts_response::parse_sts_response;
 use super::verify::PresignedRequest;
 use crate::http::{ConnectorOptions, HttpError, connector, error_chain, tls_context};
 
