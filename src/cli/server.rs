@@ -73,7 +73,7 @@ pub(crate) struct InitArgs {
 }
 
 fn gates(ctx: &Context) -> Result<FeatureGates, CliError> {
-    FeatureGates::parse(ctx.feature_gates.as_deref()).map_err(CliError::new)
+    FeatureGates::parse(ctx.feature_gates.as_deref()).map_err(CliError::from_error)
 }
 
 pub(crate) fn run_server(ctx: &Context, args: ServerArgs) -> Result<(), CliError> {
@@ -99,15 +99,12 @@ pub(crate) fn run_server(ctx: &Context, args: ServerArgs) -> Result<(), CliError
         identity_cache_ttl: args.identity_cache_ttl,
         health_port: args.health_port,
     };
-    let options = ServerOptions::resolve(ctx.cluster_id()?, gates(ctx)?, flags, &ctx.config)
-        .map_err(|e| CliError::new(e.to_string()))?;
+    let options = ServerOptions::resolve(ctx.cluster_id()?, gates(ctx)?, flags, &ctx.config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))?;
-    runtime
-        .block_on(crate::server::run(options))
-        .map_err(|e| CliError::new(e.to_string()))
+        .map_err(|e| CliError::with_cause("cannot start the async runtime", e))?;
+    Ok(runtime.block_on(crate::server::run(options))?)
 }
 
 pub(crate) fn run_init(ctx: &Context, args: InitArgs) -> Result<(), CliError> {
@@ -118,9 +115,9 @@ pub(crate) fn run_init(ctx: &Context, args: InitArgs) -> Result<(), CliError> {
     };
     let gates = gates(ctx)?;
     let options = ServerOptions::resolve(ctx.cluster_id()?, gates, flags, &ctx.config)
-        .map_err(|e| CliError::new(format!("could not get config: {e}")))?;
+        .map_err(|e| CliError::with_cause("could not get config", e))?;
     crate::server::install_crypto_provider();
-    let fail = |e: init::InitError| CliError::new(format!("could not initialize: {e}"));
+    let fail = |e: init::InitError| CliError::with_cause("could not initialize", e);
     let (cert_dir, kubeconfig_path) = if gates.configured_init_directories {
         (
             options.state_dir.clone(),

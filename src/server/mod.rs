@@ -55,7 +55,7 @@ pub fn ec2_lookup(
             calls.inc();
         })),
     )
-    .map_err(|e| ServerError::Config(e.to_string()))?;
+    .map_err(ServerError::Ec2)?;
     Ok(Arc::new(lookup))
 }
 
@@ -64,17 +64,17 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     install_crypto_provider();
     let (pair, created) =
         init::load_or_create(&options.state_dir, &options.hostname, &options.address)
-            .map_err(|e| ServerError::Init(e.to_string()))?;
+            .map_err(ServerError::Certificate)?;
     if created {
         tracing::info!(dir = %options.state_dir.display(), "generated a new serving certificate");
     }
     if !options.kubeconfig_pregenerated {
         let text = init::kubeconfig(&options.hostname, options.port, &pair.cert_pem);
         init::write_file(&options.generate_kubeconfig, text.as_bytes(), 0o644)
-            .map_err(|e| ServerError::Init(e.to_string()))?;
+            .map_err(ServerError::Kubeconfig)?;
         tracing::info!(path = %options.generate_kubeconfig.display(), "wrote the webhook kubeconfig");
     }
-    let tls = tls::server_config(&pair).map_err(ServerError::Init)?;
+    let tls = tls::server_config(&pair).map_err(ServerError::Tls)?;
 
     let metrics = Arc::new(metrics::Metrics::new());
     let backends = Arc::new(backends::Backends::new(
@@ -88,7 +88,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         Err(_) => None,
     };
     let sts = StsClient::new(options.sts_timeout, options.max_concurrent_sts)
-        .map_err(|e| ServerError::Init(e.to_string()))?
+        .map_err(ServerError::Sts)?
         .with_observer(metrics.clone());
     let state = Arc::new(http::AppState {
         cluster_id: options.cluster_id.clone(),
@@ -117,27 +117,27 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
 
     let addr: SocketAddr = format!("{}:{}", options.address, options.port)
         .parse()
-        .map_err(|e| {
-            ServerError::Config(format!(
-                "invalid listen address {}:{}: {e}",
-                options.address, options.port
-            ))
+        .map_err(|source| ServerError::ListenAddress {
+            address: options.address.clone(),
+            port: options.port,
+            source,
         })?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| ServerError::Init(format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|source| ServerError::Listen { addr, source })?;
     tracing::info!(%addr, cluster_id = %options.cluster_id, "listening on https://{addr}/authenticate");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(port) = options.health_port {
         // All interfaces, as upstream (`:21363`): existing DaemonSets probe the node's
         // address with host networking.
-        let health_addr: SocketAddr = format!("0.0.0.0:{port}")
-            .parse()
-            .map_err(|e| ServerError::Config(format!("invalid health address: {e}")))?;
+        let health_addr = SocketAddr::from(([0, 0, 0, 0], port));
         let listener = tokio::net::TcpListener::bind(health_addr)
             .await
-            .map_err(|e| ServerError::Init(format!("cannot listen on {health_addr}: {e}")))?;
+            .map_err(|source| ServerError::Listen {
+                addr: health_addr,
+                source,
+            })?;
         let mut stop = stop_rx.clone();
         tokio::spawn(tls::serve_plain(
             listener,
