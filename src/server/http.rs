@@ -11,12 +11,13 @@
 //! `tower::ServiceExt::oneshot`.
 
 use std::collections::{BTreeMap, HashSet};
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -212,78 +213,127 @@ fn deny(status: StatusCode, api_version: &str) -> Response {
     )
 }
 
-async fn read_body(body: Body, state: &AppState) -> Result<Bytes, Response> {
-    let limited = axum::body::to_bytes(body, state.max_body);
-    match tokio::time::timeout(state.body_timeout, limited).await {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(text_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request body too large",
-        )),
-        Err(_) => Err(text_error(
-            StatusCode::REQUEST_TIMEOUT,
-            "timed out reading the request body",
-        )),
+/// When the request reached the handler; taken before the body is read, so the
+/// authenticate latency covers reading it.
+struct Started(Instant);
+
+impl<S: Send + Sync> FromRequestParts<S> for Started {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Started(Instant::now()))
     }
 }
 
-async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let started = Instant::now();
-    let finish = |result: &str, response: Response| {
-        state
-            .metrics
-            .observe_authenticate(result, started.elapsed());
-        response
-    };
-    if request.method() != Method::POST {
-        return finish(
-            result::MALFORMED_REQUEST,
-            text_error(StatusCode::METHOD_NOT_ALLOWED, "expected POST"),
-        );
+/// A decoded TokenReview: the version to answer in and the bearer token (empty when
+/// the review has none; the verifier rejects it).
+#[derive(Debug)]
+struct ReviewRequest {
+    api_version: &'static str,
+    token: String,
+}
+
+/// Why a request is not a TokenReview; each answers with upstream's text and status.
+#[derive(Debug)]
+enum ReviewRejection {
+    /// Not a POST.
+    NotPost,
+    /// The body exceeds [`AppState::max_body`].
+    TooLarge,
+    /// The body did not arrive within [`AppState::body_timeout`].
+    BodyTimeout,
+    /// No body.
+    Empty,
+    /// The body is not JSON of a TokenReview's shape.
+    NotATokenReview,
+}
+
+impl IntoResponse for ReviewRejection {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ReviewRejection::NotPost => (StatusCode::METHOD_NOT_ALLOWED, "expected POST"),
+            ReviewRejection::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
+            ReviewRejection::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timed out reading the request body",
+            ),
+            ReviewRejection::Empty => (StatusCode::BAD_REQUEST, "expected a request body"),
+            ReviewRejection::NotATokenReview => (
+                StatusCode::BAD_REQUEST,
+                "expected a request body to be a TokenReview",
+            ),
+        };
+        text_error(status, message)
     }
-    let body = match read_body(request.into_body(), &state).await {
-        Ok(body) => body,
-        Err(response) => return finish(result::MALFORMED_REQUEST, response),
-    };
-    if body.is_empty() {
-        return finish(
-            result::MALFORMED_REQUEST,
-            text_error(StatusCode::BAD_REQUEST, "expected a request body"),
-        );
-    }
-    let review: TokenReviewRequest =
-        match serde_json::from_slice::<Option<TokenReviewRequest>>(&body) {
-            Ok(Some(review)) => review,
-            Ok(None) => TokenReviewRequest {
+}
+
+impl FromRequest<Arc<AppState>> for ReviewRequest {
+    type Rejection = ReviewRejection;
+
+    async fn from_request(
+        request: Request,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        if request.method() != Method::POST {
+            return Err(ReviewRejection::NotPost);
+        }
+        let limited = axum::body::to_bytes(request.into_body(), state.max_body);
+        let body = match tokio::time::timeout(state.body_timeout, limited).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return Err(ReviewRejection::TooLarge),
+            Err(_) => return Err(ReviewRejection::BodyTimeout),
+        };
+        if body.is_empty() {
+            return Err(ReviewRejection::Empty);
+        }
+        // `null` is a review with nothing in it, as upstream's decoder has it.
+        let review = serde_json::from_slice::<Option<TokenReviewRequest>>(&body)
+            .map_err(|_| ReviewRejection::NotATokenReview)?
+            .unwrap_or(TokenReviewRequest {
                 api_version: None,
                 spec: None,
+            });
+        Ok(ReviewRequest {
+            api_version: match review.api_version.as_deref() {
+                Some(TOKEN_REVIEW_V1) => TOKEN_REVIEW_V1,
+                _ => TOKEN_REVIEW_V1BETA1,
             },
-            Err(_) => {
-                return finish(
-                    result::MALFORMED_REQUEST,
-                    text_error(
-                        StatusCode::BAD_REQUEST,
-                        "expected a request body to be a TokenReview",
-                    ),
-                );
-            }
-        };
-    let api_version = match review.api_version.as_deref() {
-        Some(TOKEN_REVIEW_V1) => TOKEN_REVIEW_V1,
-        _ => TOKEN_REVIEW_V1BETA1,
-    };
-    let token = review.spec.and_then(|s| s.token).unwrap_or_default();
+            token: review.spec.and_then(|s| s.token).unwrap_or_default(),
+        })
+    }
+}
 
-    let identity = match verify(&state, &token).await {
+/// `POST /authenticate`: decode, verify, map, answer — and count the result.
+async fn authenticate(
+    started: Started,
+    State(state): State<Arc<AppState>>,
+    review: Result<ReviewRequest, ReviewRejection>,
+) -> Response {
+    let (result, response) = match review {
+        Ok(review) => review_token(&state, review).await,
+        Err(rejection) => (result::MALFORMED_REQUEST, rejection.into_response()),
+    };
+    state
+        .metrics
+        .observe_authenticate(result, started.0.elapsed());
+    response
+}
+
+/// The answer to a decoded review, with its metric label.
+async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str, Response) {
+    let api_version = review.api_version;
+    let identity = match verify(state, &review.token).await {
         Ok(identity) => identity,
         Err(e) => {
             tracing::warn!(error = %e, "access denied");
-            let (status, label) = if e.is_throttling() {
-                (StatusCode::TOO_MANY_REQUESTS, result::STS_THROTTLING)
+            return if e.is_throttling() {
+                (
+                    result::STS_THROTTLING,
+                    deny(StatusCode::TOO_MANY_REQUESTS, api_version),
+                )
             } else {
-                (StatusCode::FORBIDDEN, e.metric_result())
+                (e.metric_result(), deny(StatusCode::FORBIDDEN, api_version))
             };
-            return finish(label, deny(status, api_version));
         }
     };
 
@@ -308,7 +358,7 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
             } else {
                 tracing::warn!(error = %e, "access denied");
             }
-            return finish(
+            return (
                 result::UNKNOWN_USER,
                 deny(StatusCode::FORBIDDEN, api_version),
             );
@@ -330,7 +380,7 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
         )
     };
     tracing::info!(username = %mapped.username, uid = %uid, groups = ?mapped.groups, "access granted");
-    finish(
+    (
         result::SUCCESS,
         review_response(
             StatusCode::OK,
