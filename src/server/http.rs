@@ -37,6 +37,10 @@ pub const TOKEN_REVIEW_V1BETA1: &str = "authentication.k8s.io/v1beta1";
 /// Default cap on a TokenReview body. A real review is well under 8 KiB.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 
+/// Default time allowed to receive a TokenReview body (the server uses its header-read
+/// timeout, also 10 s by default).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Everything a request needs, shared by all connections.
 pub struct AppState {
     /// The cluster ID sent to STS in `x-k8s-aws-id`.
@@ -68,6 +72,46 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// A state with no scrubbed accounts, no identity cache, and the default body cap
+    /// and timeout; the `with_*` methods change those.
+    pub fn new(
+        cluster_id: impl Into<String>,
+        verifier: Verifier,
+        sts: StsClient,
+        mapper: MapperChain,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        AppState {
+            cluster_id: cluster_id.into(),
+            verifier,
+            sts,
+            mapper: Published::new(mapper),
+            metrics,
+            scrubbed_accounts: HashSet::new(),
+            max_body: DEFAULT_MAX_BODY,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            identity_cache: None,
+        }
+    }
+
+    /// Accounts whose identities are not logged and get an administrative UID.
+    pub fn with_scrubbed_accounts(mut self, accounts: impl IntoIterator<Item = String>) -> Self {
+        self.scrubbed_accounts = accounts.into_iter().collect();
+        self
+    }
+
+    /// Time allowed to receive the body.
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The verified-identity cache (`None`: every token goes to STS).
+    pub fn with_identity_cache(mut self, cache: Option<IdentityCache>) -> Self {
+        self.identity_cache = cache;
+        self
+    }
+
     /// The current mapper chain.
     pub fn mapper(&self) -> Arc<MapperChain> {
         self.mapper.load()

@@ -18,7 +18,6 @@ pub mod init;
 pub mod metrics;
 pub mod tls;
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -90,26 +89,23 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     let sts = StsClient::new(options.sts_timeout, options.max_concurrent_sts)
         .map_err(ServerError::Sts)?
         .with_observer(metrics.clone());
-    let state = Arc::new(http::AppState {
-        cluster_id: options.cluster_id.clone(),
-        verifier: Verifier::new(HostPolicy::new(options.partition, server_region)),
-        sts,
-        mapper: crate::mapper::Published::new(chain),
-        metrics,
-        scrubbed_accounts: options
-            .scrubbed_accounts
-            .iter()
-            .cloned()
-            .collect::<HashSet<_>>(),
-        max_body: http::DEFAULT_MAX_BODY,
-        body_timeout: options.limits.header_read_timeout,
-        identity_cache: (options.identity_cache_size > 0).then(|| {
+    let state = Arc::new(
+        http::AppState::new(
+            options.cluster_id.clone(),
+            Verifier::new(HostPolicy::new(options.partition, server_region)),
+            sts,
+            chain,
+            metrics,
+        )
+        .with_scrubbed_accounts(options.scrubbed_accounts.iter().cloned())
+        .with_body_timeout(options.limits.header_read_timeout)
+        .with_identity_cache((options.identity_cache_size > 0).then(|| {
             identity_cache::IdentityCache::new(
                 options.identity_cache_size,
                 options.identity_cache_ttl,
             )
-        }),
-    });
+        })),
+    );
 
     if let Some(path) = options.dynamic_backend_mode_path.clone() {
         tokio::spawn(Arc::clone(&backends).follow_backend_mode_file(path, Arc::clone(&state)));
