@@ -478,3 +478,168 @@ fn extras(identity: &Identity) -> BTreeMap<String, Vec<String>> {
     .map(|(k, v)| (k.to_string(), vec![v.clone()]))
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::partition::{HostPolicy, Partition};
+
+    /// The router over a state that needs no network: an empty mapper chain, and an STS
+    /// client no test reaches (every token here fails the local checks).
+    fn app() -> Router {
+        let sts = StsClient::new(Duration::from_secs(1), 1).unwrap();
+        let state = AppState::new(
+            "test",
+            Verifier::new(HostPolicy::new(Partition::Aws, None)),
+            sts,
+            MapperChain::new(Vec::new(), HashMap::new(), None),
+            Arc::new(Metrics::new()),
+        );
+        router(Arc::new(state))
+    }
+
+    async fn send(
+        app: Router,
+        method: &str,
+        path: &str,
+        body: impl Into<Body>,
+    ) -> (StatusCode, String, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(body.into())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            content_type,
+            String::from_utf8(bytes.to_vec()).unwrap(),
+        )
+    }
+
+    const TEXT: &str = "text/plain; charset=utf-8";
+
+    #[tokio::test]
+    async fn get_is_405_expected_post() {
+        let response = app()
+            .oneshot(Request::get("/authenticate").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(
+            send(app(), "GET", "/authenticate", Body::empty()).await,
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                TEXT.into(),
+                "expected POST\n".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn empty_and_non_json_bodies_are_400() {
+        assert_eq!(
+            send(app(), "POST", "/authenticate", Body::empty()).await,
+            (
+                StatusCode::BAD_REQUEST,
+                TEXT.into(),
+                "expected a request body\n".into()
+            )
+        );
+        for body in ["not json", "[1, 2]", "{\"spec\": 7}"] {
+            assert_eq!(
+                send(app(), "POST", "/authenticate", body).await,
+                (
+                    StatusCode::BAD_REQUEST,
+                    TEXT.into(),
+                    "expected a request body to be a TokenReview\n".into()
+                ),
+                "{body}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn oversize_body_is_413() {
+        let huge = vec![b' '; DEFAULT_MAX_BODY + 1];
+        assert_eq!(
+            send(app(), "POST", "/authenticate", huge).await,
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                TEXT.into(),
+                "request body too large\n".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_token_is_a_403_denial_in_the_requests_version() {
+        for (sent, answered) in [
+            (Some(TOKEN_REVIEW_V1), TOKEN_REVIEW_V1),
+            (Some(TOKEN_REVIEW_V1BETA1), TOKEN_REVIEW_V1BETA1),
+            (None, TOKEN_REVIEW_V1BETA1),
+        ] {
+            let mut review = serde_json::json!({
+                "kind": "TokenReview",
+                "spec": {"token": "k8s-aws-v1.not-base64!"}
+            });
+            if let Some(version) = sent {
+                review["apiVersion"] = version.into();
+            }
+            let (status, content_type, body) =
+                send(app(), "POST", "/authenticate", review.to_string()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{sent:?}");
+            assert_eq!(content_type, "application/json; charset=UTF-8");
+            assert_eq!(
+                body,
+                format!(
+                    "{{\"apiVersion\":\"{answered}\",\"kind\":\"TokenReview\",\"metadata\":{{\"creationTimestamp\":null}},\"spec\":{{}},\"status\":{{\"user\":{{}}}}}}\n"
+                ),
+                "{sent:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn null_review_is_denied_not_rejected() {
+        let (status, _, body) = send(app(), "POST", "/authenticate", "null").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.starts_with(&format!("{{\"apiVersion\":\"{TOKEN_REVIEW_V1BETA1}\"")));
+    }
+
+    #[tokio::test]
+    async fn healthz_is_ok_on_both_routers() {
+        assert_eq!(send(app(), "GET", "/healthz", Body::empty()).await.2, "ok");
+        assert_eq!(
+            send(health_router(), "GET", "/anything", Body::empty())
+                .await
+                .2,
+            "ok"
+        );
+    }
+
+    #[tokio::test]
+    async fn rejections_are_counted_as_malformed() {
+        let app = app();
+        send(app.clone(), "GET", "/authenticate", Body::empty()).await;
+        let (_, content_type, text) = send(app, "GET", "/metrics", Body::empty()).await;
+        assert!(content_type.starts_with("application/openmetrics-text"));
+        assert!(text.contains(result::MALFORMED_REQUEST), "{text}");
+    }
+}
