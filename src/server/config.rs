@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::mapper::{BackendMode, RoleMapping, UserMapping, validate_backend_modes};
 use crate::partition::Partition;
 
-use super::tls::Limits;
+use super::serve::Limits;
 
 /// Upstream's default listen address.
 pub const DEFAULT_ADDRESS: &str = "127.0.0.1";

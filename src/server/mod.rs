@@ -16,6 +16,8 @@ pub mod http;
 pub mod identity_cache;
 pub mod init;
 pub mod metrics;
+pub mod serve;
+pub mod shutdown;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -135,7 +137,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
                 source,
             })?;
         let mut stop = stop_rx.clone();
-        tokio::spawn(tls::serve_plain(
+        tokio::spawn(serve::serve_plain(
             listener,
             http::health_router(),
             async move {
@@ -143,12 +145,12 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
             },
         ));
     }
-    tls::serve_tls(
+    serve::serve_tls(
         listener,
         tls,
         http::router(state),
         options.limits.clone(),
-        tls::shutdown_signal(),
+        shutdown::shutdown_signal(),
     )
     .await;
     let _ = stop_tx.send(true);
