@@ -2,7 +2,7 @@
 //!
 //! This module only parses and dispatches: [`Cli`] holds clap's view of the arguments,
 //! each subcommand module turns it (plus the config file) into plain options and calls
-//! into the library. Exit codes and the one-line error on stderr are decided in
+//! into the library. Exit codes and the error printed on stderr are decided in
 //! [`run`], nowhere else.
 
 use std::ffi::OsString;
@@ -18,6 +18,8 @@ use crate::logging::{self, LogFormat};
 mod add;
 mod cache;
 mod completion;
+#[cfg(feature = "server")]
+mod init;
 #[cfg(feature = "self-update")]
 mod self_update;
 #[cfg(feature = "server")]
@@ -114,7 +116,7 @@ pub(crate) enum Command {
     Server(server::ServerArgs),
     /// Pre-generate certificate, private key, and kubeconfig files for the server
     #[cfg(feature = "server")]
-    Init(server::InitArgs),
+    Init(init::InitArgs),
     /// Add an IAM user or role mapping to the kube-system/aws-auth ConfigMap
     #[cfg(feature = "server")]
     Add(add::AddArgs),
@@ -225,6 +227,15 @@ impl Context {
     }
 }
 
+#[cfg(feature = "server")]
+impl Context {
+    /// `--feature-gates`, parsed.
+    pub(crate) fn feature_gates(&self) -> Result<crate::server::FeatureGates, CliError> {
+        crate::server::FeatureGates::parse(self.feature_gates.as_deref())
+            .map_err(CliError::from_error)
+    }
+}
+
 pub(crate) fn config_error(e: crate::config::ConfigError) -> CliError {
     CliError::from_error(e)
 }
@@ -306,9 +317,9 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Cache(args) => cache::run(&ctx, args),
         #[cfg(feature = "server")]
-        Command::Server(args) => server::run_server(&ctx, args),
+        Command::Server(args) => server::run(&ctx, args),
         #[cfg(feature = "server")]
-        Command::Init(args) => server::run_init(&ctx, args),
+        Command::Init(args) => init::run(&ctx, args),
         #[cfg(feature = "server")]
         Command::Add(args) => add::run(args),
         #[cfg(feature = "self-update")]

@@ -1,8 +1,8 @@
 //! Server configuration: flags over the `server.*` keys of the config file over
 //! upstream's defaults (upstream `pkg/config/types.go` and `cmd/.../server.go`).
 //!
-//! Everything is validated here, before the server listens, and every error names the
-//! file, the key and — where the file has it — the line.
+//! Everything is validated here, before the server listens; an error about the file
+//! names the file, the key and — where the file has it — the line.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -397,9 +397,7 @@ impl ServerOptions {
                 ))),
             }
         };
-        let parse_entries =
-            |key: &str| -> Result<Vec<serde_json::Value>, ServerError> { list(key) };
-        let role_mappings = parse_entries("mapRoles")?
+        let role_mappings = list("mapRoles")?
             .into_iter()
             .enumerate()
             .map(|(i, v)| {
@@ -410,7 +408,7 @@ impl ServerOptions {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let user_mappings = parse_entries("mapUsers")?
+        let user_mappings = list("mapUsers")?
             .into_iter()
             .enumerate()
             .map(|(i, v)| {

@@ -3,10 +3,14 @@
 //! * [`config`] turns flags and the `server.*` keys of the config file into
 //!   [`ServerOptions`], refusing bad configuration before anything listens.
 //! * [`init`] creates or reuses the serving certificate and writes the webhook kubeconfig.
-//! * [`http`] is the router (TokenReview, health, metrics); [`tls`] serves it.
+//! * [`http`] is the router (TokenReview, health, metrics) and its shared [`http::AppState`].
+//! * [`tls`] turns the certificate into a rustls configuration; [`serve`] runs the TLS
+//!   listener with its connection limits, and the plain-HTTP health port; [`shutdown`]
+//!   is the signal that stops both.
 //! * [`metrics`] holds upstream's Prometheus metrics.
 //! * [`backends`] builds the mapper chain, runs the backends' watchers and switches the
 //!   chain from the dynamic backend-mode file.
+//! * [`identity_cache`] keeps verified identities by token digest, sparing STS calls.
 
 pub mod backends;
 pub mod config;

@@ -3,8 +3,8 @@
 //!
 //! Limits that upstream lacks or sets loosely, so a slow or hostile client cannot
 //! exhaust the webhook: a TLS handshake timeout, an HTTP header-read timeout, a cap on
-//! concurrent connections (excess connections are closed at once), and — in the
-//! handler — a body size cap and body-read timeout. Shutdown is graceful: when the
+//! concurrent connections (excess connections are closed at once), and — in
+//! [`super::http`]'s TokenReview extractor — a body size cap and body-read timeout. Shutdown is graceful: when the
 //! shutdown future resolves the listener closes and in-flight requests get a bounded
 //! time to finish.
 
@@ -18,7 +18,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 /// Limits applied to every connection.
@@ -55,7 +55,6 @@ pub async fn serve_tls(
 ) {
     let acceptor = TlsAcceptor::from(Arc::new(tls));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let (stop_tx, stop_rx) = watch::channel(false);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -79,7 +78,6 @@ pub async fn serve_tls(
         let acceptor = acceptor.clone();
         let router = router.clone();
         let limits = limits.clone();
-        let mut stop = stop_rx.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _permit = permit;
@@ -95,11 +93,10 @@ pub async fn serve_tls(
                         return;
                     }
                 };
-            serve_connection(tls, peer, router, &limits, &mut stop, watcher).await;
+            serve_connection(tls, peer, router, &limits, watcher).await;
         });
     }
     drop(listener);
-    let _ = stop_tx.send(true);
     if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
         .await
         .is_err()
@@ -113,7 +110,6 @@ async fn serve_connection<S>(
     peer: SocketAddr,
     router: Router,
     limits: &Limits,
-    _stop: &mut watch::Receiver<bool>,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
