@@ -67,6 +67,8 @@ pub fn ec2_lookup(
 /// Runs the server until SIGTERM/Ctrl-C.
 pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     install_crypto_provider();
+    // Before anything listens, so SIGTERM is handled from the first accepted connection.
+    let shutdown = shutdown::shutdown_signal();
     let (pair, created) =
         init::load_or_create(&options.state_dir, &options.hostname, &options.address)
             .map_err(ServerError::Certificate)?;
@@ -154,7 +156,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         tls,
         http::router(state),
         options.limits.clone(),
-        shutdown::shutdown_signal(),
+        shutdown,
     )
     .await;
     let _ = stop_tx.send(true);
