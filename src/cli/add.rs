@@ -121,7 +121,7 @@ fn parse_sso(text: &str) -> Result<SsoArnMatcher, CliError> {
     }
     matcher
         .validate()
-        .map_err(|e| CliError::new(format!("error validating --sso: {e}")))?;
+        .map_err(|e| CliError::with_cause("error validating --sso", e))?;
     Ok(matcher)
 }
 
@@ -224,14 +224,14 @@ async fn client(target: &Target) -> Result<kube::Client, CliError> {
     let mut config = match &target.kubeconfig {
         Some(path) if !path.is_empty() => {
             let file = kube::config::Kubeconfig::read_from(path)
-                .map_err(|e| CliError::new(format!("cannot read the kubeconfig {path}: {e}")))?;
+                .map_err(|e| CliError::with_cause(format!("cannot read the kubeconfig {path}"), e))?;
             kube::Config::from_custom_kubeconfig(file, &options)
                 .await
-                .map_err(|e| CliError::new(format!("cannot use the kubeconfig {path}: {e}")))?
+                .map_err(|e| CliError::with_cause(format!("cannot use the kubeconfig {path}"), e))?
         }
         _ if target.context.is_some() => kube::Config::from_kubeconfig(&options)
             .await
-            .map_err(|e| CliError::new(format!("cannot use the kubeconfig: {e}")))?,
+            .map_err(|e| CliError::with_cause("cannot use the kubeconfig", e))?,
         _ => kube::Config::infer().await.map_err(|e| {
             CliError::new(format!(
                 "no Kubernetes configuration: {e} (pass --kubeconfig FILE, set KUBECONFIG, or run in a pod)"
@@ -241,10 +241,10 @@ async fn client(target: &Target) -> Result<kube::Client, CliError> {
     if let Some(url) = target.master_url.as_deref().filter(|u| !u.is_empty()) {
         config.cluster_url = url
             .parse()
-            .map_err(|e| CliError::new(format!("invalid --master-url {url:?}: {e}")))?;
+            .map_err(|e| CliError::with_cause(format!("invalid --master-url {url:?}"), e))?;
     }
     kube::Client::try_from(config)
-        .map_err(|e| CliError::new(format!("cannot create the Kubernetes client: {e}")))
+        .map_err(|e| CliError::with_cause("cannot create the Kubernetes client", e))
 }
 
 pub(crate) fn run(args: AddArgs) -> Result<(), CliError> {
@@ -262,16 +262,16 @@ pub(crate) fn run(args: AddArgs) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| CliError::with_cause("cannot start the async runtime", e))?;
     let cm = runtime.block_on(async {
         let client = client(&target).await?;
         let api = kube::Api::namespaced(client, crate::mapper::configmap::NAMESPACE);
         add_to_aws_auth(&api, &new)
             .await
-            .map_err(|e| CliError::new(e.to_string()))
+            .map_err(CliError::from_error)
     })?;
     let yaml = serde_saphyr::to_string(&cm)
-        .map_err(|e| CliError::new(format!("cannot print the ConfigMap: {e}")))?;
+        .map_err(|e| CliError::with_cause("cannot print the ConfigMap", e))?;
     println!("updated configmap:\n\n{yaml}");
     Ok(())
 }

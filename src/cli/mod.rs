@@ -2,7 +2,7 @@
 //!
 //! This module only parses and dispatches: [`Cli`] holds clap's view of the arguments,
 //! each subcommand module turns it (plus the config file) into plain options and calls
-//! into the library. Exit codes and the one-line error on stderr are decided in
+//! into the library. Exit codes and the error printed on stderr are decided in
 //! [`run`], nowhere else.
 
 use std::ffi::OsString;
@@ -18,6 +18,8 @@ use crate::logging::{self, LogFormat};
 mod add;
 mod cache;
 mod completion;
+#[cfg(feature = "server")]
+mod init;
 #[cfg(feature = "self-update")]
 mod self_update;
 #[cfg(feature = "server")]
@@ -114,7 +116,7 @@ pub(crate) enum Command {
     Server(server::ServerArgs),
     /// Pre-generate certificate, private key, and kubeconfig files for the server
     #[cfg(feature = "server")]
-    Init(server::InitArgs),
+    Init(init::InitArgs),
     /// Add an IAM user or role mapping to the kube-system/aws-auth ConfigMap
     #[cfg(feature = "server")]
     Add(add::AddArgs),
@@ -125,10 +127,17 @@ pub(crate) enum Command {
     Completion(completion::CompletionArgs),
 }
 
-/// A failure to report: one line on stderr, exit 1.
+/// A failure to report: `Error: ` and one line on stderr (plus the subcommand's usage
+/// for a missing flag), exit 1.
+///
+/// The line is the top-level message, then `: ` and the cause when there is one; the
+/// cause is kept as the error's [`source`](std::error::Error::source), and its own
+/// `Display` is printed whole (the library's errors already name what lies below them).
 #[derive(Debug)]
 pub(crate) struct CliError {
+    /// What failed; empty when the cause says it all.
     message: String,
+    cause: Option<Box<dyn std::error::Error>>,
     usage: Option<String>,
 }
 
@@ -136,8 +145,26 @@ impl CliError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
         CliError {
             message: message.into(),
+            cause: None,
             usage: None,
         }
+    }
+
+    /// `message: cause`.
+    pub(crate) fn with_cause(
+        message: impl Into<String>,
+        cause: impl std::error::Error + 'static,
+    ) -> Self {
+        CliError {
+            message: message.into(),
+            cause: Some(Box::new(cause)),
+            usage: None,
+        }
+    }
+
+    /// An error whose own text is the whole message.
+    pub(crate) fn from_error(cause: impl std::error::Error + 'static) -> Self {
+        Self::with_cause(String::new(), cause)
     }
 
     /// An error that also prints the subcommand's usage, like cobra does for missing flags.
@@ -149,8 +176,32 @@ impl CliError {
             .map(|c| c.render_usage().to_string());
         CliError {
             message: message.into(),
+            cause: None,
             usage,
         }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.cause {
+            None => f.write_str(&self.message),
+            Some(cause) if self.message.is_empty() => cause.fmt(f),
+            Some(cause) => write!(f, "{}: {cause}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for CliError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_deref()
+    }
+}
+
+#[cfg(feature = "server")]
+impl From<crate::server::ServerError> for CliError {
+    fn from(e: crate::server::ServerError) -> Self {
+        CliError::from_error(e)
     }
 }
 
@@ -176,8 +227,17 @@ impl Context {
     }
 }
 
+#[cfg(feature = "server")]
+impl Context {
+    /// `--feature-gates`, parsed.
+    pub(crate) fn feature_gates(&self) -> Result<crate::server::FeatureGates, CliError> {
+        crate::server::FeatureGates::parse(self.feature_gates.as_deref())
+            .map_err(CliError::from_error)
+    }
+}
+
 pub(crate) fn config_error(e: crate::config::ConfigError) -> CliError {
-    CliError::new(e.to_string())
+    CliError::from_error(e)
 }
 
 /// The clap command, for completions and man pages.
@@ -208,7 +268,7 @@ where
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("Error: {}", err.message);
+            eprintln!("Error: {err}");
             if let Some(usage) = err.usage {
                 eprintln!("{usage}");
             }
@@ -257,9 +317,9 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Cache(args) => cache::run(&ctx, args),
         #[cfg(feature = "server")]
-        Command::Server(args) => server::run_server(&ctx, args),
+        Command::Server(args) => server::run(&ctx, args),
         #[cfg(feature = "server")]
-        Command::Init(args) => server::run_init(&ctx, args),
+        Command::Init(args) => init::run(&ctx, args),
         #[cfg(feature = "server")]
         Command::Add(args) => add::run(args),
         #[cfg(feature = "self-update")]
@@ -274,7 +334,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))
+        .map_err(|e| CliError::with_cause("cannot start the async runtime", e))
 }
 
 #[cfg(test)]
@@ -291,5 +351,19 @@ mod tests {
         let help = Cli::command().render_long_help().to_string();
         assert!(help.contains("Examples:"));
         assert!(help.contains("token -i my-cluster"));
+    }
+
+    #[test]
+    fn errors_render_message_then_cause_once() {
+        use std::error::Error as _;
+        let io = || std::io::Error::other("boom");
+        assert_eq!(CliError::new("plain").to_string(), "plain");
+        let err = CliError::with_cause("could not initialize", io());
+        assert_eq!(err.to_string(), "could not initialize: boom");
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("boom")
+        );
+        assert_eq!(CliError::from_error(io()).to_string(), "boom");
     }
 }

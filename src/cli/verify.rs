@@ -32,6 +32,11 @@ pub(crate) struct VerifyArgs {
     partition: Option<String>,
 }
 
+/// `could not verify token: <cause>`, upstream's text.
+fn fail(cause: impl std::error::Error + 'static) -> CliError {
+    CliError::with_cause("could not verify token", cause)
+}
+
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
     let config = &ctx.config;
     let token = match args.token.filter(|t| !t.is_empty()) {
@@ -59,11 +64,8 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
             .map_err(config_error)?
             .unwrap_or_else(|| "aws".into()),
     };
-    let partition: Partition = partition_id
-        .parse()
-        .map_err(|e: crate::partition::UnknownPartition| CliError::new(e.to_string()))?;
+    let partition: Partition = partition_id.parse().map_err(CliError::from_error)?;
 
-    let fail = |e: &dyn std::fmt::Display| CliError::new(format!("could not verify token: {e}"));
     let rt = runtime()?;
     let identity = rt.block_on(async {
         // Upstream uses the instance's region for its fallback host rule; off EC2 that is
@@ -75,11 +77,11 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
         let verifier = Verifier::new(HostPolicy::new(partition, server_region));
         let request = verifier
             .check(&token, OffsetDateTime::now_utc())
-            .map_err(|e| fail(&e))?;
-        let sts = StsClient::from_env().map_err(|e| fail(&e))?;
+            .map_err(fail)?;
+        let sts = StsClient::from_env().map_err(fail)?;
         sts.get_caller_identity(&request, &cluster_id)
             .await
-            .map_err(|e| fail(&e))
+            .map_err(fail)
     })?;
 
     if output == "json" {
@@ -87,7 +89,7 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
         let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
         let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
         serde::Serialize::serialize(&identity, &mut ser)
-            .map_err(|e| CliError::new(format!("could not encode the identity: {e}")))?;
+            .map_err(|e| CliError::with_cause("could not encode the identity", e))?;
         println!("{}", String::from_utf8_lossy(&buf));
     } else {
         println!(

@@ -1,8 +1,8 @@
 //! Server configuration: flags over the `server.*` keys of the config file over
 //! upstream's defaults (upstream `pkg/config/types.go` and `cmd/.../server.go`).
 //!
-//! Everything is validated here, before the server listens, and every error names the
-//! file, the key and — where the file has it — the line.
+//! Everything is validated here, before the server listens; an error about the file
+//! names the file, the key and — where the file has it — the line.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::mapper::{BackendMode, RoleMapping, UserMapping, validate_backend_modes};
 use crate::partition::Partition;
 
-use super::tls::Limits;
+use super::serve::Limits;
 
 /// Upstream's default listen address.
 pub const DEFAULT_ADDRESS: &str = "127.0.0.1";
@@ -30,23 +30,100 @@ pub const DEFAULT_GENERATE_KUBECONFIG: &str =
 pub const DEFAULT_HOSTNAME: &str = "localhost";
 
 /// A server start-up failure.
+///
+/// `Display` is the whole one-line message the user sees, cause included (the CLI prints
+/// it as is); [`source`](std::error::Error::source) hands the underlying error to callers
+/// that want to inspect it, so a chain printer should print `Display` only.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ServerError {
-    /// Bad configuration (flags or file).
+    /// Bad configuration (flags or file) with no underlying error: a value out of range,
+    /// a missing or conflicting key.
     Config(String),
-    /// Certificates, kubeconfig or listening failed.
+    /// A start-up step failed; the message names the step and the cause.
     Init(String),
+    /// A `server.*` key of the config file holds a value of the wrong type.
+    ConfigFile(crate::config::ConfigError),
+    /// `--partition` or `server.partition` names no partition.
+    Partition(crate::partition::UnknownPartition),
+    /// A `server.mapRoles` or `server.mapUsers` entry does not parse.
+    Mapping {
+        /// `server.mapRoles[i]`, with the file.
+        entry: String,
+        /// ` (line n)`, or empty when the line is unknown.
+        line: String,
+        /// The decoder's error.
+        source: serde_json::Error,
+    },
+    /// The EC2 lookup's role or source ARN is invalid.
+    Ec2(crate::mapper::ec2::Ec2ConfigError),
+    /// The serving certificate and key could not be read or created.
+    Certificate(super::init::InitError),
+    /// The webhook kubeconfig could not be written.
+    Kubeconfig(super::init::InitError),
+    /// The certificate and key do not make a TLS configuration.
+    Tls(super::tls::TlsConfigError),
+    /// The STS client could not be built.
+    Sts(crate::http::HttpError),
+    /// `address:port` is not a socket address.
+    ListenAddress {
+        /// `--address`.
+        address: String,
+        /// `--port`.
+        port: u16,
+        /// The parser's error.
+        source: std::net::AddrParseError,
+    },
+    /// Binding a listener failed.
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for ServerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ServerError::Config(msg) | ServerError::Init(msg) => f.write_str(msg),
+            ServerError::ConfigFile(e) => e.fmt(f),
+            ServerError::Partition(e) => e.fmt(f),
+            ServerError::Mapping {
+                entry,
+                line,
+                source,
+            } => write!(f, "{entry}: {source}{line}"),
+            ServerError::Ec2(e) => e.fmt(f),
+            ServerError::Certificate(e) | ServerError::Kubeconfig(e) => e.fmt(f),
+            ServerError::Tls(e) => e.fmt(f),
+            ServerError::Sts(e) => e.fmt(f),
+            ServerError::ListenAddress {
+                address,
+                port,
+                source,
+            } => write!(f, "invalid listen address {address}:{port}: {source}"),
+            ServerError::Listen { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
         }
     }
 }
 
-impl std::error::Error for ServerError {}
+impl std::error::Error for ServerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServerError::Config(_) | ServerError::Init(_) => None,
+            ServerError::ConfigFile(e) => Some(e),
+            ServerError::Partition(e) => Some(e),
+            ServerError::Mapping { source, .. } => Some(source),
+            ServerError::Ec2(e) => Some(e),
+            ServerError::Certificate(e) | ServerError::Kubeconfig(e) => Some(e),
+            ServerError::Tls(e) => Some(e),
+            ServerError::Sts(e) => Some(e),
+            ServerError::ListenAddress { source, .. } => Some(source),
+            ServerError::Listen { source, .. } => Some(source),
+        }
+    }
+}
 
 /// Upstream's alpha feature gates (`--feature-gates K=true,…`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,9 +136,46 @@ pub struct FeatureGates {
     pub sso_role_match: bool,
 }
 
+/// A `--feature-gates` value that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FeatureGateError {
+    /// An entry without `=`.
+    Malformed(String),
+    /// A value other than `true` or `false`.
+    InvalidValue {
+        /// The gate.
+        key: String,
+        /// The value given.
+        value: String,
+    },
+    /// A gate this build does not know.
+    Unknown(String),
+}
+
+impl fmt::Display for FeatureGateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeatureGateError::Malformed(pair) => {
+                write!(f, "invalid feature gate {pair:?}: use NAME=true|false")
+            }
+            FeatureGateError::InvalidValue { key, value } => write!(
+                f,
+                "invalid value {value:?} for feature gate {key}: use true or false"
+            ),
+            FeatureGateError::Unknown(name) => write!(
+                f,
+                "unrecognized feature gate: {name} (known: ConfiguredInitDirectories, IAMIdentityMappingCRD, SSORoleMatch)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FeatureGateError {}
+
 impl FeatureGates {
     /// Parses `K=true,K2=false`.
-    pub fn parse(text: Option<&str>) -> Result<Self, String> {
+    pub fn parse(text: Option<&str>) -> Result<Self, FeatureGateError> {
         let mut gates = FeatureGates::default();
         for pair in text
             .unwrap_or_default()
@@ -71,19 +185,19 @@ impl FeatureGates {
         {
             let (key, value) = pair
                 .split_once('=')
-                .ok_or_else(|| format!("invalid feature gate {pair:?}: use NAME=true|false"))?;
-            let value: bool = value.trim().parse().map_err(|_| {
-                format!("invalid value {value:?} for feature gate {key}: use true or false")
-            })?;
+                .ok_or_else(|| FeatureGateError::Malformed(pair.to_string()))?;
+            let value: bool = value
+                .trim()
+                .parse()
+                .map_err(|_| FeatureGateError::InvalidValue {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                })?;
             match key.trim() {
                 "ConfiguredInitDirectories" => gates.configured_init_directories = value,
                 "IAMIdentityMappingCRD" => gates.iam_identity_mapping_crd = value,
                 "SSORoleMatch" => gates.sso_role_match = value,
-                other => {
-                    return Err(format!(
-                        "unrecognized feature gate: {other} (known: ConfiguredInitDirectories, IAMIdentityMappingCRD, SSORoleMatch)"
-                    ));
-                }
+                other => return Err(FeatureGateError::Unknown(other.to_string())),
             }
         }
         Ok(gates)
@@ -192,10 +306,6 @@ pub struct ServerOptions {
     config_text: Option<String>,
 }
 
-fn config_err(e: crate::config::ConfigError) -> ServerError {
-    ServerError::Config(e.to_string())
-}
-
 impl ServerOptions {
     /// Resolves flags over the config file over defaults, and validates the result.
     pub fn resolve(
@@ -204,9 +314,21 @@ impl ServerOptions {
         flags: ServerFlags,
         config: &Config,
     ) -> Result<Self, ServerError> {
-        let s = |key: &str| config.string(&format!("server.{key}")).map_err(config_err);
-        let b = |key: &str| config.bool(&format!("server.{key}")).map_err(config_err);
-        let n = |key: &str| config.u64(&format!("server.{key}")).map_err(config_err);
+        let s = |key: &str| {
+            config
+                .string(&format!("server.{key}"))
+                .map_err(ServerError::ConfigFile)
+        };
+        let b = |key: &str| {
+            config
+                .bool(&format!("server.{key}"))
+                .map_err(ServerError::ConfigFile)
+        };
+        let n = |key: &str| {
+            config
+                .u64(&format!("server.{key}"))
+                .map_err(ServerError::ConfigFile)
+        };
         let file_label = config
             .path()
             .map(|p| format!(" in {}", p.display()))
@@ -219,9 +341,7 @@ impl ServerOptions {
             .partition
             .or(s("partition")?)
             .unwrap_or_else(|| "aws".into());
-        let partition: Partition = partition_id
-            .parse()
-            .map_err(|e: crate::partition::UnknownPartition| ServerError::Config(e.to_string()))?;
+        let partition: Partition = partition_id.parse().map_err(ServerError::Partition)?;
         let port = match flags.port {
             Some(p) => p,
             None => match n("port")? {
@@ -277,29 +397,25 @@ impl ServerOptions {
                 ))),
             }
         };
-        let parse_entries =
-            |key: &str| -> Result<Vec<serde_json::Value>, ServerError> { list(key) };
-        let role_mappings = parse_entries("mapRoles")?
+        let role_mappings = list("mapRoles")?
             .into_iter()
             .enumerate()
             .map(|(i, v)| {
-                serde_json::from_value::<RoleMapping>(v).map_err(|e| {
-                    ServerError::Config(format!(
-                        "server.mapRoles[{i}]{file_label}: {e}{}",
-                        entry_line_hint(config, "mapRoles", i)
-                    ))
+                serde_json::from_value::<RoleMapping>(v).map_err(|source| ServerError::Mapping {
+                    entry: format!("server.mapRoles[{i}]{file_label}"),
+                    line: entry_line_hint(config, "mapRoles", i),
+                    source,
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let user_mappings = parse_entries("mapUsers")?
+        let user_mappings = list("mapUsers")?
             .into_iter()
             .enumerate()
             .map(|(i, v)| {
-                serde_json::from_value::<UserMapping>(v).map_err(|e| {
-                    ServerError::Config(format!(
-                        "server.mapUsers[{i}]{file_label}: {e}{}",
-                        entry_line_hint(config, "mapUsers", i)
-                    ))
+                serde_json::from_value::<UserMapping>(v).map_err(|source| ServerError::Mapping {
+                    entry: format!("server.mapUsers[{i}]{file_label}"),
+                    line: entry_line_hint(config, "mapUsers", i),
+                    source,
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -623,9 +739,49 @@ mod tests {
         assert!(
             FeatureGates::parse(Some("Nope=true"))
                 .unwrap_err()
+                .to_string()
                 .contains("unrecognized feature gate")
         );
         assert!(FeatureGates::parse(Some("SSORoleMatch")).is_err());
         assert_eq!(FeatureGates::parse(None).unwrap(), FeatureGates::default());
+    }
+
+    #[test]
+    fn error_texts_are_whole_and_keep_their_cause() {
+        use std::error::Error as _;
+        let gate = |text| FeatureGates::parse(Some(text)).unwrap_err().to_string();
+        assert_eq!(
+            gate("SSORoleMatch"),
+            "invalid feature gate \"SSORoleMatch\": use NAME=true|false"
+        );
+        assert_eq!(
+            gate("SSORoleMatch=yes"),
+            "invalid value \"yes\" for feature gate SSORoleMatch: use true or false"
+        );
+        assert_eq!(
+            gate("Nope=true"),
+            "unrecognized feature gate: Nope (known: ConfiguredInitDirectories, IAMIdentityMappingCRD, SSORoleMatch)"
+        );
+
+        let err = resolve("server:\n  mapUsers:\n  - userarn: [x]\n").unwrap_err();
+        assert!(matches!(err, ServerError::Mapping { .. }), "{err:?}");
+        assert!(err.source().is_some());
+        let text = err.to_string();
+        assert!(
+            text.starts_with("server.mapUsers[0] in /etc/authenticator.yaml: ")
+                && text.ends_with(" (line 3)"),
+            "{text}"
+        );
+
+        let err = ServerError::Listen {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+        };
+        assert_eq!(
+            err.to_string(),
+            "cannot listen on 127.0.0.1:1: address in use"
+        );
+        assert!(err.source().is_some());
+        assert!(ServerError::Config("x".into()).source().is_none());
     }
 }

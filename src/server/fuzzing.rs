@@ -5,7 +5,7 @@
 //! `server` build, rather than in the fuzz crate, so a change to [`AppState`] breaks the
 //! build at once instead of only the (separately built) fuzz targets.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
 
-use super::http::{AppState, DEFAULT_MAX_BODY, router};
+use super::http::{AppState, router};
 use super::metrics::Metrics;
 use crate::mapper::MapperChain;
 use crate::partition::{HostPolicy, Partition};
@@ -37,21 +37,16 @@ impl FuzzServer {
             .build()
             .map_err(|e| e.to_string())?;
         let sts = StsClient::new(Duration::from_secs(1), 4).map_err(|e| e.to_string())?;
-        let state = Arc::new(AppState {
-            cluster_id: "fuzz".into(),
-            verifier: Verifier::new(HostPolicy::new(Partition::Aws, Some("us-west-2".into()))),
-            sts,
-            mapper: crate::mapper::Published::new(MapperChain::new(
-                Vec::new(),
-                HashMap::new(),
-                None,
-            )),
-            metrics: Arc::new(Metrics::new()),
-            scrubbed_accounts: HashSet::new(),
-            max_body: DEFAULT_MAX_BODY,
-            body_timeout: Duration::from_secs(1),
-            identity_cache: None,
-        });
+        let state = Arc::new(
+            AppState::new(
+                "fuzz",
+                Verifier::new(HostPolicy::new(Partition::Aws, Some("us-west-2".into()))),
+                sts,
+                MapperChain::new(Vec::new(), HashMap::new(), None),
+                Arc::new(Metrics::new()),
+            )
+            .with_body_timeout(Duration::from_secs(1)),
+        );
         Ok(FuzzServer {
             runtime,
             router: router(state),

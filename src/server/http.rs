@@ -11,12 +11,13 @@
 //! `tower::ServiceExt::oneshot`.
 
 use std::collections::{BTreeMap, HashSet};
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -35,6 +36,10 @@ pub const TOKEN_REVIEW_V1BETA1: &str = "authentication.k8s.io/v1beta1";
 
 /// Default cap on a TokenReview body. A real review is well under 8 KiB.
 pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+
+/// Default time allowed to receive a TokenReview body (the server uses its header-read
+/// timeout, also 10 s by default).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Everything a request needs, shared by all connections.
 pub struct AppState {
@@ -67,6 +72,46 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// A state with no scrubbed accounts, no identity cache, and the default body cap
+    /// and timeout; the `with_*` methods change those.
+    pub fn new(
+        cluster_id: impl Into<String>,
+        verifier: Verifier,
+        sts: StsClient,
+        mapper: MapperChain,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        AppState {
+            cluster_id: cluster_id.into(),
+            verifier,
+            sts,
+            mapper: Published::new(mapper),
+            metrics,
+            scrubbed_accounts: HashSet::new(),
+            max_body: DEFAULT_MAX_BODY,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            identity_cache: None,
+        }
+    }
+
+    /// Accounts whose identities are not logged and get an administrative UID.
+    pub fn with_scrubbed_accounts(mut self, accounts: impl IntoIterator<Item = String>) -> Self {
+        self.scrubbed_accounts = accounts.into_iter().collect();
+        self
+    }
+
+    /// Time allowed to receive the body.
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The verified-identity cache (`None`: every token goes to STS).
+    pub fn with_identity_cache(mut self, cache: Option<IdentityCache>) -> Self {
+        self.identity_cache = cache;
+        self
+    }
+
     /// The current mapper chain.
     pub fn mapper(&self) -> Arc<MapperChain> {
         self.mapper.load()
@@ -212,78 +257,127 @@ fn deny(status: StatusCode, api_version: &str) -> Response {
     )
 }
 
-async fn read_body(body: Body, state: &AppState) -> Result<Bytes, Response> {
-    let limited = axum::body::to_bytes(body, state.max_body);
-    match tokio::time::timeout(state.body_timeout, limited).await {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(text_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request body too large",
-        )),
-        Err(_) => Err(text_error(
-            StatusCode::REQUEST_TIMEOUT,
-            "timed out reading the request body",
-        )),
+/// When the request reached the handler; taken before the body is read, so the
+/// authenticate latency covers reading it.
+struct Started(Instant);
+
+impl<S: Send + Sync> FromRequestParts<S> for Started {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Started(Instant::now()))
     }
 }
 
-async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let started = Instant::now();
-    let finish = |result: &str, response: Response| {
-        state
-            .metrics
-            .observe_authenticate(result, started.elapsed());
-        response
-    };
-    if request.method() != Method::POST {
-        return finish(
-            result::MALFORMED_REQUEST,
-            text_error(StatusCode::METHOD_NOT_ALLOWED, "expected POST"),
-        );
+/// A decoded TokenReview: the version to answer in and the bearer token (empty when
+/// the review has none; the verifier rejects it).
+#[derive(Debug)]
+struct ReviewRequest {
+    api_version: &'static str,
+    token: String,
+}
+
+/// Why a request is not a TokenReview; each answers with upstream's text and status.
+#[derive(Debug)]
+enum ReviewRejection {
+    /// Not a POST.
+    NotPost,
+    /// The body exceeds [`AppState::max_body`].
+    TooLarge,
+    /// The body did not arrive within [`AppState::body_timeout`].
+    BodyTimeout,
+    /// No body.
+    Empty,
+    /// The body is not JSON of a TokenReview's shape.
+    NotATokenReview,
+}
+
+impl IntoResponse for ReviewRejection {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ReviewRejection::NotPost => (StatusCode::METHOD_NOT_ALLOWED, "expected POST"),
+            ReviewRejection::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
+            ReviewRejection::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timed out reading the request body",
+            ),
+            ReviewRejection::Empty => (StatusCode::BAD_REQUEST, "expected a request body"),
+            ReviewRejection::NotATokenReview => (
+                StatusCode::BAD_REQUEST,
+                "expected a request body to be a TokenReview",
+            ),
+        };
+        text_error(status, message)
     }
-    let body = match read_body(request.into_body(), &state).await {
-        Ok(body) => body,
-        Err(response) => return finish(result::MALFORMED_REQUEST, response),
-    };
-    if body.is_empty() {
-        return finish(
-            result::MALFORMED_REQUEST,
-            text_error(StatusCode::BAD_REQUEST, "expected a request body"),
-        );
-    }
-    let review: TokenReviewRequest =
-        match serde_json::from_slice::<Option<TokenReviewRequest>>(&body) {
-            Ok(Some(review)) => review,
-            Ok(None) => TokenReviewRequest {
+}
+
+impl FromRequest<Arc<AppState>> for ReviewRequest {
+    type Rejection = ReviewRejection;
+
+    async fn from_request(
+        request: Request,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        if request.method() != Method::POST {
+            return Err(ReviewRejection::NotPost);
+        }
+        let limited = axum::body::to_bytes(request.into_body(), state.max_body);
+        let body = match tokio::time::timeout(state.body_timeout, limited).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return Err(ReviewRejection::TooLarge),
+            Err(_) => return Err(ReviewRejection::BodyTimeout),
+        };
+        if body.is_empty() {
+            return Err(ReviewRejection::Empty);
+        }
+        // `null` is a review with nothing in it, as upstream's decoder has it.
+        let review = serde_json::from_slice::<Option<TokenReviewRequest>>(&body)
+            .map_err(|_| ReviewRejection::NotATokenReview)?
+            .unwrap_or(TokenReviewRequest {
                 api_version: None,
                 spec: None,
+            });
+        Ok(ReviewRequest {
+            api_version: match review.api_version.as_deref() {
+                Some(TOKEN_REVIEW_V1) => TOKEN_REVIEW_V1,
+                _ => TOKEN_REVIEW_V1BETA1,
             },
-            Err(_) => {
-                return finish(
-                    result::MALFORMED_REQUEST,
-                    text_error(
-                        StatusCode::BAD_REQUEST,
-                        "expected a request body to be a TokenReview",
-                    ),
-                );
-            }
-        };
-    let api_version = match review.api_version.as_deref() {
-        Some(TOKEN_REVIEW_V1) => TOKEN_REVIEW_V1,
-        _ => TOKEN_REVIEW_V1BETA1,
-    };
-    let token = review.spec.and_then(|s| s.token).unwrap_or_default();
+            token: review.spec.and_then(|s| s.token).unwrap_or_default(),
+        })
+    }
+}
 
-    let identity = match verify(&state, &token).await {
+/// `POST /authenticate`: decode, verify, map, answer — and count the result.
+async fn authenticate(
+    started: Started,
+    State(state): State<Arc<AppState>>,
+    review: Result<ReviewRequest, ReviewRejection>,
+) -> Response {
+    let (result, response) = match review {
+        Ok(review) => review_token(&state, review).await,
+        Err(rejection) => (result::MALFORMED_REQUEST, rejection.into_response()),
+    };
+    state
+        .metrics
+        .observe_authenticate(result, started.0.elapsed());
+    response
+}
+
+/// The answer to a decoded review, with its metric label.
+async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str, Response) {
+    let api_version = review.api_version;
+    let identity = match verify(state, &review.token).await {
         Ok(identity) => identity,
         Err(e) => {
             tracing::warn!(error = %e, "access denied");
-            let (status, label) = if e.is_throttling() {
-                (StatusCode::TOO_MANY_REQUESTS, result::STS_THROTTLING)
+            return if e.is_throttling() {
+                (
+                    result::STS_THROTTLING,
+                    deny(StatusCode::TOO_MANY_REQUESTS, api_version),
+                )
             } else {
-                (StatusCode::FORBIDDEN, e.metric_result())
+                (e.metric_result(), deny(StatusCode::FORBIDDEN, api_version))
             };
-            return finish(label, deny(status, api_version));
         }
     };
 
@@ -308,7 +402,7 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
             } else {
                 tracing::warn!(error = %e, "access denied");
             }
-            return finish(
+            return (
                 result::UNKNOWN_USER,
                 deny(StatusCode::FORBIDDEN, api_version),
             );
@@ -330,7 +424,7 @@ async fn authenticate(State(state): State<Arc<AppState>>, request: Request) -> R
         )
     };
     tracing::info!(username = %mapped.username, uid = %uid, groups = ?mapped.groups, "access granted");
-    finish(
+    (
         result::SUCCESS,
         review_response(
             StatusCode::OK,
@@ -383,4 +477,169 @@ fn extras(identity: &Identity) -> BTreeMap<String, Vec<String>> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), vec![v.clone()]))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::partition::{HostPolicy, Partition};
+
+    /// The router over a state that needs no network: an empty mapper chain, and an STS
+    /// client no test reaches (every token here fails the local checks).
+    fn app() -> Router {
+        let sts = StsClient::new(Duration::from_secs(1), 1).unwrap();
+        let state = AppState::new(
+            "test",
+            Verifier::new(HostPolicy::new(Partition::Aws, None)),
+            sts,
+            MapperChain::new(Vec::new(), HashMap::new(), None),
+            Arc::new(Metrics::new()),
+        );
+        router(Arc::new(state))
+    }
+
+    async fn send(
+        app: Router,
+        method: &str,
+        path: &str,
+        body: impl Into<Body>,
+    ) -> (StatusCode, String, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(body.into())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            content_type,
+            String::from_utf8(bytes.to_vec()).unwrap(),
+        )
+    }
+
+    const TEXT: &str = "text/plain; charset=utf-8";
+
+    #[tokio::test]
+    async fn get_is_405_expected_post() {
+        let response = app()
+            .oneshot(Request::get("/authenticate").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(
+            send(app(), "GET", "/authenticate", Body::empty()).await,
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                TEXT.into(),
+                "expected POST\n".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn empty_and_non_json_bodies_are_400() {
+        assert_eq!(
+            send(app(), "POST", "/authenticate", Body::empty()).await,
+            (
+                StatusCode::BAD_REQUEST,
+                TEXT.into(),
+                "expected a request body\n".into()
+            )
+        );
+        for body in ["not json", "[1, 2]", "{\"spec\": 7}"] {
+            assert_eq!(
+                send(app(), "POST", "/authenticate", body).await,
+                (
+                    StatusCode::BAD_REQUEST,
+                    TEXT.into(),
+                    "expected a request body to be a TokenReview\n".into()
+                ),
+                "{body}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn oversize_body_is_413() {
+        let huge = vec![b' '; DEFAULT_MAX_BODY + 1];
+        assert_eq!(
+            send(app(), "POST", "/authenticate", huge).await,
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                TEXT.into(),
+                "request body too large\n".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_token_is_a_403_denial_in_the_requests_version() {
+        for (sent, answered) in [
+            (Some(TOKEN_REVIEW_V1), TOKEN_REVIEW_V1),
+            (Some(TOKEN_REVIEW_V1BETA1), TOKEN_REVIEW_V1BETA1),
+            (None, TOKEN_REVIEW_V1BETA1),
+        ] {
+            let mut review = serde_json::json!({
+                "kind": "TokenReview",
+                "spec": {"token": "k8s-aws-v1.not-base64!"}
+            });
+            if let Some(version) = sent {
+                review["apiVersion"] = version.into();
+            }
+            let (status, content_type, body) =
+                send(app(), "POST", "/authenticate", review.to_string()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{sent:?}");
+            assert_eq!(content_type, "application/json; charset=UTF-8");
+            assert_eq!(
+                body,
+                format!(
+                    "{{\"apiVersion\":\"{answered}\",\"kind\":\"TokenReview\",\"metadata\":{{\"creationTimestamp\":null}},\"spec\":{{}},\"status\":{{\"user\":{{}}}}}}\n"
+                ),
+                "{sent:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn null_review_is_denied_not_rejected() {
+        let (status, _, body) = send(app(), "POST", "/authenticate", "null").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.starts_with(&format!("{{\"apiVersion\":\"{TOKEN_REVIEW_V1BETA1}\"")));
+    }
+
+    #[tokio::test]
+    async fn healthz_is_ok_on_both_routers() {
+        assert_eq!(send(app(), "GET", "/healthz", Body::empty()).await.2, "ok");
+        assert_eq!(
+            send(health_router(), "GET", "/anything", Body::empty())
+                .await
+                .2,
+            "ok"
+        );
+    }
+
+    #[tokio::test]
+    async fn rejections_are_counted_as_malformed() {
+        let app = app();
+        send(app.clone(), "GET", "/authenticate", Body::empty()).await;
+        let (_, content_type, text) = send(app, "GET", "/metrics", Body::empty()).await;
+        assert!(content_type.starts_with("application/openmetrics-text"));
+        assert!(text.contains(result::MALFORMED_REQUEST), "{text}");
+    }
 }

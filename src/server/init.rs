@@ -64,7 +64,14 @@ pub enum InitError {
         message: String,
     },
     /// rcgen failed.
-    Generate(String),
+    Generate(rcgen::Error),
+    /// The hostname cannot go in the certificate.
+    Hostname {
+        /// `--hostname`.
+        hostname: String,
+        /// rcgen's error.
+        source: rcgen::Error,
+    },
 }
 
 impl fmt::Display for InitError {
@@ -76,12 +83,24 @@ impl fmt::Display for InitError {
                 "{}: {message}; delete cert.pem and key.pem in the state directory to generate a new pair (then re-distribute the kubeconfig)",
                 path.display()
             ),
-            InitError::Generate(msg) => write!(f, "could not generate the certificate: {msg}"),
+            InitError::Generate(e) => write!(f, "could not generate the certificate: {e}"),
+            InitError::Hostname { hostname, source } => write!(
+                f,
+                "could not generate the certificate: hostname {hostname:?}: {source}"
+            ),
         }
     }
 }
 
-impl std::error::Error for InitError {}
+impl std::error::Error for InitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InitError::Io { source, .. } => Some(source),
+            InitError::Corrupt { .. } => None,
+            InitError::Generate(e) | InitError::Hostname { source: e, .. } => Some(e),
+        }
+    }
+}
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InitError + '_ {
     move |source| InitError::Io {
@@ -93,7 +112,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InitError + '_ {
 /// Generates a self-signed CA-capable serving certificate, valid for 100 years, for
 /// `hostname` (a DNS name, or an IP) and `address` (unless it is unspecified).
 pub fn generate(hostname: &str, address: &str) -> Result<CertPair, InitError> {
-    let key = KeyPair::generate().map_err(|e| InitError::Generate(e.to_string()))?;
+    let key = KeyPair::generate().map_err(InitError::Generate)?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, COMMON_NAME);
@@ -125,15 +144,16 @@ pub fn generate(hostname: &str, address: &str) -> Result<CertPair, InitError> {
         Err(_) if !hostname.is_empty() => {
             params
                 .subject_alt_names
-                .push(SanType::DnsName(hostname.try_into().map_err(
-                    |e: rcgen::Error| InitError::Generate(format!("hostname {hostname:?}: {e}")),
-                )?))
+                .push(SanType::DnsName(hostname.try_into().map_err(|source| {
+                    InitError::Hostname {
+                        hostname: hostname.to_string(),
+                        source,
+                    }
+                })?))
         }
         Err(_) => {}
     }
-    let cert = params
-        .self_signed(&key)
-        .map_err(|e| InitError::Generate(e.to_string()))?;
+    let cert = params.self_signed(&key).map_err(InitError::Generate)?;
     Ok(CertPair {
         cert_pem: cert.pem(),
         key_pem: key.serialize_pem(),

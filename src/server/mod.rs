@@ -3,10 +3,14 @@
 //! * [`config`] turns flags and the `server.*` keys of the config file into
 //!   [`ServerOptions`], refusing bad configuration before anything listens.
 //! * [`init`] creates or reuses the serving certificate and writes the webhook kubeconfig.
-//! * [`http`] is the router (TokenReview, health, metrics); [`tls`] serves it.
+//! * [`http`] is the router (TokenReview, health, metrics) and its shared [`http::AppState`].
+//! * [`tls`] turns the certificate into a rustls configuration; [`serve`] runs the TLS
+//!   listener with its connection limits, and the plain-HTTP health port; [`shutdown`]
+//!   is the signal that stops both.
 //! * [`metrics`] holds upstream's Prometheus metrics.
 //! * [`backends`] builds the mapper chain, runs the backends' watchers and switches the
 //!   chain from the dynamic backend-mode file.
+//! * [`identity_cache`] keeps verified identities by token digest, sparing STS calls.
 
 pub mod backends;
 pub mod config;
@@ -16,9 +20,10 @@ pub mod http;
 pub mod identity_cache;
 pub mod init;
 pub mod metrics;
+pub mod serve;
+pub mod shutdown;
 pub mod tls;
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -55,26 +60,28 @@ pub fn ec2_lookup(
             calls.inc();
         })),
     )
-    .map_err(|e| ServerError::Config(e.to_string()))?;
+    .map_err(ServerError::Ec2)?;
     Ok(Arc::new(lookup))
 }
 
 /// Runs the server until SIGTERM/Ctrl-C.
 pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     install_crypto_provider();
+    // Before anything listens, so SIGTERM is handled from the first accepted connection.
+    let shutdown = shutdown::shutdown_signal();
     let (pair, created) =
         init::load_or_create(&options.state_dir, &options.hostname, &options.address)
-            .map_err(|e| ServerError::Init(e.to_string()))?;
+            .map_err(ServerError::Certificate)?;
     if created {
         tracing::info!(dir = %options.state_dir.display(), "generated a new serving certificate");
     }
     if !options.kubeconfig_pregenerated {
         let text = init::kubeconfig(&options.hostname, options.port, &pair.cert_pem);
         init::write_file(&options.generate_kubeconfig, text.as_bytes(), 0o644)
-            .map_err(|e| ServerError::Init(e.to_string()))?;
+            .map_err(ServerError::Kubeconfig)?;
         tracing::info!(path = %options.generate_kubeconfig.display(), "wrote the webhook kubeconfig");
     }
-    let tls = tls::server_config(&pair).map_err(ServerError::Init)?;
+    let tls = tls::server_config(&pair).map_err(ServerError::Tls)?;
 
     let metrics = Arc::new(metrics::Metrics::new());
     let backends = Arc::new(backends::Backends::new(
@@ -88,28 +95,25 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         Err(_) => None,
     };
     let sts = StsClient::new(options.sts_timeout, options.max_concurrent_sts)
-        .map_err(|e| ServerError::Init(e.to_string()))?
+        .map_err(ServerError::Sts)?
         .with_observer(metrics.clone());
-    let state = Arc::new(http::AppState {
-        cluster_id: options.cluster_id.clone(),
-        verifier: Verifier::new(HostPolicy::new(options.partition, server_region)),
-        sts,
-        mapper: crate::mapper::Published::new(chain),
-        metrics,
-        scrubbed_accounts: options
-            .scrubbed_accounts
-            .iter()
-            .cloned()
-            .collect::<HashSet<_>>(),
-        max_body: http::DEFAULT_MAX_BODY,
-        body_timeout: options.limits.header_read_timeout,
-        identity_cache: (options.identity_cache_size > 0).then(|| {
+    let state = Arc::new(
+        http::AppState::new(
+            options.cluster_id.clone(),
+            Verifier::new(HostPolicy::new(options.partition, server_region)),
+            sts,
+            chain,
+            metrics,
+        )
+        .with_scrubbed_accounts(options.scrubbed_accounts.iter().cloned())
+        .with_body_timeout(options.limits.header_read_timeout)
+        .with_identity_cache((options.identity_cache_size > 0).then(|| {
             identity_cache::IdentityCache::new(
                 options.identity_cache_size,
                 options.identity_cache_ttl,
             )
-        }),
-    });
+        })),
+    );
 
     if let Some(path) = options.dynamic_backend_mode_path.clone() {
         tokio::spawn(Arc::clone(&backends).follow_backend_mode_file(path, Arc::clone(&state)));
@@ -117,29 +121,29 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
 
     let addr: SocketAddr = format!("{}:{}", options.address, options.port)
         .parse()
-        .map_err(|e| {
-            ServerError::Config(format!(
-                "invalid listen address {}:{}: {e}",
-                options.address, options.port
-            ))
+        .map_err(|source| ServerError::ListenAddress {
+            address: options.address.clone(),
+            port: options.port,
+            source,
         })?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| ServerError::Init(format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|source| ServerError::Listen { addr, source })?;
     tracing::info!(%addr, cluster_id = %options.cluster_id, "listening on https://{addr}/authenticate");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(port) = options.health_port {
         // All interfaces, as upstream (`:21363`): existing DaemonSets probe the node's
         // address with host networking.
-        let health_addr: SocketAddr = format!("0.0.0.0:{port}")
-            .parse()
-            .map_err(|e| ServerError::Config(format!("invalid health address: {e}")))?;
+        let health_addr = SocketAddr::from(([0, 0, 0, 0], port));
         let listener = tokio::net::TcpListener::bind(health_addr)
             .await
-            .map_err(|e| ServerError::Init(format!("cannot listen on {health_addr}: {e}")))?;
+            .map_err(|source| ServerError::Listen {
+                addr: health_addr,
+                source,
+            })?;
         let mut stop = stop_rx.clone();
-        tokio::spawn(tls::serve_plain(
+        tokio::spawn(serve::serve_plain(
             listener,
             http::health_router(),
             async move {
@@ -147,12 +151,12 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
             },
         ));
     }
-    tls::serve_tls(
+    serve::serve_tls(
         listener,
         tls,
         http::router(state),
         options.limits.clone(),
-        tls::shutdown_signal(),
+        shutdown,
     )
     .await;
     let _ = stop_tx.send(true);

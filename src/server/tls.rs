@@ -1,195 +1,70 @@
-//! Serving the router over TLS: rustls (ring, TLS 1.2+, ALPN `h2` and `http/1.1`) and
-//! hyper-util's HTTP/1 + HTTP/2 connection builder.
-//!
-//! Limits that upstream lacks or sets loosely, so a slow or hostile client cannot
-//! exhaust the webhook: a TLS handshake timeout, an HTTP header-read timeout, a cap on
-//! concurrent connections (excess connections are closed at once), and — in the
-//! handler — a body size cap and body-read timeout. Shutdown is graceful: on SIGTERM the
-//! listener closes and in-flight requests get a bounded time to finish.
+//! The serving certificate as a rustls server configuration: ring, TLS 1.2 and 1.3,
+//! ALPN `h2` and `http/1.1`. The listeners that use it are in [`super::serve`].
 
-use std::net::SocketAddr;
+use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
-use tokio_rustls::TlsAcceptor;
 
 use super::init::CertPair;
 
-/// Limits applied to every connection.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Time allowed for the TLS handshake.
-    pub handshake_timeout: Duration,
-    /// Time allowed to send the request headers (HTTP/1).
-    pub header_read_timeout: Duration,
-    /// Concurrent connections beyond this are closed immediately.
-    pub max_connections: usize,
-    /// Time in-flight requests get after a shutdown signal.
-    pub shutdown_grace: Duration,
+// Former paths of what moved to `serve` and `shutdown`.
+#[doc(hidden)]
+pub use super::serve::{Limits, serve_plain, serve_tls};
+#[doc(hidden)]
+pub use super::shutdown::shutdown_signal;
+
+/// Why a PEM pair does not make a rustls server configuration.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TlsConfigError {
+    /// The certificate PEM does not parse.
+    CertificatePem(rustls_pki_types::pem::Error),
+    /// The private key PEM does not parse.
+    PrivateKeyPem(rustls_pki_types::pem::Error),
+    /// The provider does not offer TLS 1.2/1.3.
+    Protocol(rustls::Error),
+    /// rustls refused the certificate with this key.
+    KeyMismatch(rustls::Error),
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            handshake_timeout: Duration::from_secs(10),
-            header_read_timeout: Duration::from_secs(10),
-            max_connections: 1024,
-            shutdown_grace: Duration::from_secs(10),
+impl fmt::Display for TlsConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsConfigError::CertificatePem(e) => write!(f, "invalid certificate PEM: {e}"),
+            TlsConfigError::PrivateKeyPem(e) => write!(f, "invalid private key PEM: {e}"),
+            TlsConfigError::Protocol(e) => e.fmt(f),
+            TlsConfigError::KeyMismatch(e) => write!(f, "certificate and key do not match: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for TlsConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TlsConfigError::CertificatePem(e) | TlsConfigError::PrivateKeyPem(e) => Some(e),
+            TlsConfigError::Protocol(e) | TlsConfigError::KeyMismatch(e) => Some(e),
         }
     }
 }
 
 /// Builds the rustls server configuration from a PEM pair.
-pub fn server_config(pair: &CertPair) -> Result<ServerConfig, String> {
+pub fn server_config(pair: &CertPair) -> Result<ServerConfig, TlsConfigError> {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(pair.cert_pem.as_bytes())
             .collect::<Result<_, _>>()
-            .map_err(|e| format!("invalid certificate PEM: {e}"))?;
+            .map_err(TlsConfigError::CertificatePem)?;
     let key = PrivateKeyDer::from_pem_slice(pair.key_pem.as_bytes())
-        .map_err(|e| format!("invalid private key PEM: {e}"))?;
+        .map_err(TlsConfigError::PrivateKeyPem)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| e.to_string())?
+        .map_err(TlsConfigError::Protocol)?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| format!("certificate and key do not match: {e}"))?;
+        .map_err(TlsConfigError::KeyMismatch)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
-}
-
-/// Resolves when SIGTERM or Ctrl-C arrives.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-}
-
-/// Serves `router` over TLS on `listener` until `shutdown` resolves.
-pub async fn serve_tls(
-    listener: TcpListener,
-    tls: ServerConfig,
-    router: Router,
-    limits: Limits,
-    shutdown: impl std::future::Future<Output = ()>,
-) {
-    let acceptor = TlsAcceptor::from(Arc::new(tls));
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        let (tcp, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut shutdown => break,
-        };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tracing::warn!(%peer, "connection limit ({}) reached; closing", limits.max_connections);
-            drop(tcp);
-            continue;
-        };
-        let _ = tcp.set_nodelay(true);
-        let acceptor = acceptor.clone();
-        let router = router.clone();
-        let limits = limits.clone();
-        let mut stop = stop_rx.clone();
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let tls =
-                match tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp)).await {
-                    Ok(Ok(tls)) => tls,
-                    Ok(Err(e)) => {
-                        tracing::debug!(%peer, "TLS handshake failed: {e}");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::debug!(%peer, "TLS handshake timed out");
-                        return;
-                    }
-                };
-            serve_connection(tls, peer, router, &limits, &mut stop, watcher).await;
-        });
-    }
-    drop(listener);
-    let _ = stop_tx.send(true);
-    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("shutdown grace period elapsed with connections still open");
-    }
-}
-
-async fn serve_connection<S>(
-    io: S,
-    peer: SocketAddr,
-    router: Router,
-    limits: &Limits,
-    _stop: &mut watch::Receiver<bool>,
-    watcher: hyper_util::server::graceful::Watcher,
-) where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let service = TowerToHyperService::new(router);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .keep_alive(true);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(256)
-        .keep_alive_interval(Some(Duration::from_secs(30)));
-    let conn = builder.serve_connection(TokioIo::new(io), service);
-    if let Err(e) = watcher.watch(conn.into_owned()).await {
-        tracing::debug!(%peer, "connection ended: {e}");
-    }
-}
-
-/// Serves `router` over plain HTTP (the health port), until `shutdown` resolves.
-pub async fn serve_plain(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) {
-    if let Err(e) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        tracing::warn!("health listener failed: {e}");
-    }
 }
