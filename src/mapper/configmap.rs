@@ -1069,6 +1069,7 @@ mod tests {
 
     use super::*;
     use crate::mapper::SsoArnMatcher;
+    use crate::mapper::test_support::identity;
 
     const NODE_ROLE: &str =
         "arn:aws:iam::555555555555:role/devel-worker-nodes-NodeInstanceRole-74RF4UBDUKL6";
@@ -1079,18 +1080,6 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
-    }
-
-    fn identity(canonical: &str, account: &str) -> Identity {
-        Identity {
-            arn: canonical.to_string(),
-            canonical_arn: canonical.to_string(),
-            account_id: account.to_string(),
-            user_id: "AROAEXAMPLE".to_string(),
-            session_name: "s".to_string(),
-            access_key_id: "ASIAEXAMPLE".to_string(),
-            sts_endpoint: "sts.amazonaws.com".to_string(),
-        }
     }
 
     fn valid_roles() -> Vec<RoleMapping> {
@@ -1537,33 +1526,22 @@ mod tests {
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let m = ConfigMapMapper::from_parsed(parsed.clone(), false);
         let admin = m
-            .map(&identity(
-                "arn:aws:iam::555555555555:role/ADMIN",
-                "555555555555",
-            ))
+            .map(&identity("arn:aws:iam::555555555555:role/ADMIN").build())
             .expect("mapped");
         assert_eq!(admin.username, "admin");
         assert_eq!(admin.identity_arn, "arn:aws:iam::555555555555:role/admin");
         // Not canonicalised: the assumed-role entry never matches the role.
         assert_eq!(
-            m.map(&identity(
-                "arn:aws:iam::555555555555:role/Dev",
-                "555555555555"
-            )),
+            m.map(&identity("arn:aws:iam::555555555555:role/Dev").build()),
             Err(MapError::NotMapped)
         );
         let user = m
-            .map(&identity(
-                "arn:aws:iam::555555555555:user/admin",
-                "555555555555",
-            ))
+            .map(&identity("arn:aws:iam::555555555555:user/admin").build())
             .expect("mapped");
         assert_eq!(user.username, "user-admin");
         // SSO only with the gate on.
-        let sso = identity(
-            "arn:aws:iam::555555555555:role/AWSReservedSSO_ViewOnlyAccess_abcdef",
-            "555555555555",
-        );
+        let sso =
+            identity("arn:aws:iam::555555555555:role/AWSReservedSSO_ViewOnlyAccess_abcdef").build();
         assert_eq!(m.map(&sso), Err(MapError::NotMapped));
         let gated = ConfigMapMapper::from_parsed(parsed, true);
         assert_eq!(gated.map(&sso).expect("mapped").username, "viewer");
@@ -1575,7 +1553,7 @@ mod tests {
     #[test]
     fn mapper_update_and_clear_swap_everything() {
         let m = ConfigMapMapper::new(false);
-        let admin = identity("arn:aws:iam::555555555555:user/admin", "555555555555");
+        let admin = identity("arn:aws:iam::555555555555:user/admin").build();
         assert_eq!(m.map(&admin), Err(MapError::NotMapped));
         m.update(parse_map(&data(&[
             ("mapUsers", USERS_YAML),

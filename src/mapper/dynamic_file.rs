@@ -451,18 +451,7 @@ impl Mapper for DynamicFileMapper {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-
-    fn identity(canonical: &str, user_id: &str, account: &str) -> Identity {
-        Identity {
-            arn: canonical.to_string(),
-            canonical_arn: canonical.to_string(),
-            account_id: account.to_string(),
-            user_id: user_id.to_string(),
-            session_name: "s".to_string(),
-            access_key_id: "ASIAEXAMPLE".to_string(),
-            sts_endpoint: "sts.amazonaws.com".to_string(),
-        }
-    }
+    use crate::mapper::test_support::identity;
 
     const FILE: &str = r#"{
   "Version": "7",
@@ -502,11 +491,11 @@ mod tests {
         let m = DynamicFileMapper::new(false);
         m.load(FILE.as_bytes()).expect("valid");
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:role/KubernetesAdmin",
-                "AROAADMIN",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:role/KubernetesAdmin")
+                    .user_id("AROAADMIN")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "admin:{{SessionName}}");
         assert_eq!(
@@ -515,19 +504,19 @@ mod tests {
         );
         assert_eq!(got.userid.as_deref(), Some("AROAADMIN"));
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:user/ALICE",
-                "x",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:user/ALICE")
+                    .user_id("x")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "alice");
         assert_eq!(
-            m.map(&identity(
-                "arn:aws:iam::000000000000:role/Other",
-                "x",
-                "000000000000"
-            )),
+            m.map(
+                &identity("arn:aws:iam::000000000000:role/Other")
+                    .user_id("x")
+                    .build()
+            ),
             Err(MapError::NotMapped)
         );
         assert!(m.is_account_allowed("111111111111"));
@@ -541,7 +530,7 @@ mod tests {
         let m = DynamicFileMapper::new(false);
         m.load(file.as_bytes()).expect("valid");
         let got = m
-            .map(&identity("arn:aws:iam::1:user/x", "AIDA", "1"))
+            .map(&identity("arn:aws:iam::1:user/x").user_id("AIDA").build())
             .expect("mapped");
         assert_eq!(got.username, "role");
     }
@@ -611,56 +600,56 @@ mod tests {
         assert!(data.role("AROAADMIN").is_some());
         // The ARN matches once its path is stripped.
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:role/Admin",
-                "AROAADMIN",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:role/Admin")
+                    .user_id("AROAADMIN")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "admin");
         // Lookups are by user ID only.
         assert_eq!(
-            m.map(&identity(
-                "arn:aws:iam::000000000000:role/Admin",
-                "AROAOTHER",
-                "000000000000"
-            )),
+            m.map(
+                &identity("arn:aws:iam::000000000000:role/Admin")
+                    .user_id("AROAOTHER")
+                    .build()
+            ),
             Err(MapError::NotMapped)
         );
         // No ARN in the mapping: the user ID alone decides.
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:role/Anything",
-                "AROANOARN",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:role/Anything")
+                    .user_id("AROANOARN")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "no-arn");
         // Same user ID, different ARN: mismatch.
         let err = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:role/NewName",
-                "AROAOLD",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:role/NewName")
+                    .user_id("AROAOLD")
+                    .build(),
+            )
             .unwrap_err();
         assert_eq!(err, MapError::ArnMismatch);
         assert_eq!(err.to_string(), "ARN does not match User ID");
         // An unparsable ARN in the mapping is a mismatch too.
         assert_eq!(
-            m.map(&identity(
-                "arn:aws:iam::000000000000:role/x",
-                "AROAGARBAGE",
-                "000000000000"
-            )),
+            m.map(
+                &identity("arn:aws:iam::000000000000:role/x")
+                    .user_id("AROAGARBAGE")
+                    .build()
+            ),
             Err(MapError::ArnMismatch)
         );
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:user/bob",
-                "AIDABOB",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:user/bob")
+                    .user_id("AIDABOB")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "bob");
         assert_eq!(got.identity_arn, "arn:aws:iam::000000000000:user/bob");
@@ -689,7 +678,9 @@ mod tests {
     #[test]
     fn update_and_clear_swap_atomically() {
         let m = DynamicFileMapper::new(false);
-        let alice = identity("arn:aws:iam::000000000000:user/Alice", "x", "000000000000");
+        let alice = identity("arn:aws:iam::000000000000:user/Alice")
+            .user_id("x")
+            .build();
         assert_eq!(m.map(&alice), Err(MapError::NotMapped));
         m.update(parse(FILE.as_bytes(), false).expect("valid"));
         assert!(m.map(&alice).is_ok());

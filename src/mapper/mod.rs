@@ -37,6 +37,8 @@ pub mod dynamic_file;
 pub mod ec2;
 pub mod file;
 pub mod file_watch;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -1332,48 +1334,9 @@ pub(crate) fn aggregate_message(messages: &[String]) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::mapper::test_support::{FakeDns, identity};
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn identity(canonical: &str, account: &str, session: &str) -> Identity {
-        Identity {
-            arn: canonical.to_string(),
-            canonical_arn: canonical.to_string(),
-            account_id: account.to_string(),
-            user_id: "AROAEXAMPLE".to_string(),
-            session_name: session.to_string(),
-            access_key_id: "ASIAEXAMPLE".to_string(),
-            sts_endpoint: "sts.amazonaws.com".to_string(),
-        }
-    }
-
-    struct FakeDns {
-        calls: AtomicUsize,
-        answer: Result<String, String>,
-    }
-
-    impl FakeDns {
-        fn ok(name: &str) -> Self {
-            FakeDns {
-                calls: AtomicUsize::new(0),
-                answer: Ok(name.to_string()),
-            }
-        }
-    }
-
-    impl PrivateDnsLookup for FakeDns {
-        fn private_dns_name<'a>(
-            &'a self,
-            instance_id: &'a str,
-        ) -> BoxFuture<'a, Result<String, String>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            let answer = self.answer.clone();
-            Box::pin(async move {
-                assert_eq!(instance_id, "i-0c6f21bf1f24f9708");
-                answer
-            })
-        }
-    }
 
     /// A backend with one canned answer and an account list.
     struct FakeMapper {
@@ -1428,7 +1391,10 @@ mod tests {
 
     #[tokio::test]
     async fn session_name_template_replaces_at_sign() {
-        let id = identity(ROLE, "123456789012", "jdoe@example.com");
+        let id = identity(ROLE)
+            .account("123456789012")
+            .session("jdoe@example.com")
+            .build();
         assert_eq!(
             render("a-{{SessionName}}-b", &id, None).await,
             Ok("a-jdoe-example.com-b".to_string())
@@ -1441,7 +1407,7 @@ mod tests {
 
     #[tokio::test]
     async fn account_and_access_key_templates_and_unknown_placeholders() {
-        let id = identity(ROLE, "123456789012", "s");
+        let id = identity(ROLE).account("123456789012").session("s").build();
         assert_eq!(
             render(
                 "{{AccountID}}/{{AccessKeyID}}/{{AccountID}}/{{Session}}/{{accountid}}",
@@ -1455,7 +1421,10 @@ mod tests {
 
     #[tokio::test]
     async fn ec2_private_dns_name_template() {
-        let id = identity(ROLE, "123456789012", "i-0c6f21bf1f24f9708");
+        let id = identity(ROLE)
+            .account("123456789012")
+            .session("i-0c6f21bf1f24f9708")
+            .build();
         let dns = FakeDns::ok("ip-172-31-27-14");
         assert_eq!(
             render("system:node:{{EC2PrivateDNSName}}", &id, Some(&dns)).await,
@@ -1481,7 +1450,7 @@ mod tests {
             "i-0c6f21b.",
             "x-0c6f21bf",
         ] {
-            let id = identity(ROLE, "123456789012", bad);
+            let id = identity(ROLE).account("123456789012").session(bad).build();
             let err = render("{{EC2PrivateDNSName}}", &id, Some(&dns)).await;
             assert_eq!(err, Err(TemplateError::NoInstanceId), "{bad}");
             assert_eq!(
@@ -1498,7 +1467,10 @@ mod tests {
 
     #[tokio::test]
     async fn ec2_template_without_lookup_is_a_clear_error() {
-        let id = identity(ROLE, "123456789012", "i-0c6f21bf1f24f9708");
+        let id = identity(ROLE)
+            .account("123456789012")
+            .session("i-0c6f21bf1f24f9708")
+            .build();
         let err = render("system:node:{{EC2PrivateDNSName}}", &id, None).await;
         assert_eq!(err, Err(TemplateError::Ec2LookupNotConfigured));
         assert!(
@@ -1510,7 +1482,10 @@ mod tests {
 
     #[tokio::test]
     async fn ec2_lookup_error_is_passed_through() {
-        let id = identity(ROLE, "123456789012", "i-0c6f21bf1f24f9708");
+        let id = identity(ROLE)
+            .account("123456789012")
+            .session("i-0c6f21bf1f24f9708")
+            .build();
         let dns = FakeDns {
             calls: AtomicUsize::new(0),
             answer: Err("failed to find node i-0c6f21bf1f24f9708 ".to_string()),
@@ -1538,7 +1513,10 @@ mod tests {
         );
         let dns: Arc<dyn PrivateDnsLookup> = Arc::new(FakeDns::ok("ip-172-31-27-14"));
         let chain = MapperChain::new(vec![m], HashMap::new(), Some(dns));
-        let id = identity(ROLE, "0123456789012", "i-0c6f21bf1f24f9708");
+        let id = identity(ROLE)
+            .account("0123456789012")
+            .session("i-0c6f21bf1f24f9708")
+            .build();
         let user = chain.map(&id).await.expect("mapped");
         assert_eq!(
             user,
@@ -1561,7 +1539,10 @@ mod tests {
             &[],
         );
         let chain = MapperChain::new(vec![m], HashMap::new(), None);
-        let err = chain.map(&identity(ROLE, "1", "jdoe")).await.unwrap_err();
+        let err = chain
+            .map(&identity(ROLE).account("1").session("jdoe").build())
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "mapper MountedFile renderTemplates error: error rendering username template \"system:node:{{EC2PrivateDNSName}}\": SessionName did not contain an instance id"
@@ -1572,7 +1553,10 @@ mod tests {
             &[],
         );
         let chain = MapperChain::new(vec![m], HashMap::new(), None);
-        let err = chain.map(&identity(ROLE, "1", "jdoe")).await.unwrap_err();
+        let err = chain
+            .map(&identity(ROLE).account("1").session("jdoe").build())
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "mapper DynamicFile renderTemplates error: error rendering group template \"{{EC2PrivateDNSName}}\": SessionName did not contain an instance id"
@@ -1593,7 +1577,7 @@ mod tests {
         );
         let chain = MapperChain::new(vec![first, second.clone()], HashMap::new(), None);
         let user = chain
-            .map(&identity(ROLE, "123456789012", "s"))
+            .map(&identity(ROLE).account("123456789012").session("s").build())
             .await
             .expect("mapped");
         assert_eq!(
@@ -1616,7 +1600,7 @@ mod tests {
         );
         let chain = MapperChain::new(vec![only], HashMap::new(), None);
         let user = chain
-            .map(&identity(ROLE, "123456789012", "s"))
+            .map(&identity(ROLE).account("123456789012").session("s").build())
             .await
             .expect("mapped");
         assert_eq!(user.username, "explicit-s");
@@ -1636,7 +1620,7 @@ mod tests {
         reserved.insert(BackendMode::DynamicFile, vec!["arn:".to_string()]);
         let chain = MapperChain::new(vec![m], reserved, None);
         let user = chain
-            .map(&identity(arn, "123456789012", "s"))
+            .map(&identity(arn).account("123456789012").session("s").build())
             .await
             .expect("mapped");
         assert_eq!(user.username, arn);
@@ -1659,7 +1643,10 @@ mod tests {
                 .collect(),
         );
         let chain = MapperChain::new(vec![m], reserved.clone(), None);
-        let err = chain.map(&identity(ROLE, "1", "s")).await.unwrap_err();
+        let err = chain
+            .map(&identity(ROLE).account("1").session("s").build())
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid username 'system:admin' for mapper DynamicFile: username must not begin with with the following prefixes: [aws: iam: amazon: system: eks:]"
@@ -1673,7 +1660,7 @@ mod tests {
         let chain = MapperChain::new(vec![m], reserved, None);
         assert_eq!(
             chain
-                .map(&identity(ROLE, "1", "s"))
+                .map(&identity(ROLE).account("1").session("s").build())
                 .await
                 .expect("mapped")
                 .username,
@@ -1695,12 +1682,14 @@ mod tests {
         );
         let chain = MapperChain::new(vec![m], reserved, None);
         assert!(matches!(
-            chain.map(&identity(ROLE, "1", "eks:x")).await,
+            chain
+                .map(&identity(ROLE).account("1").session("eks:x").build())
+                .await,
             Err(MapError::ReservedPrefix { .. })
         ));
         assert_eq!(
             chain
-                .map(&identity(ROLE, "1", "dev"))
+                .map(&identity(ROLE).account("1").session("dev").build())
                 .await
                 .expect("mapped")
                 .username,
@@ -1723,7 +1712,12 @@ mod tests {
                 .reserved_prefixes(BackendMode::EksConfigMap)
                 .is_empty()
         );
-        assert!(chain.map(&identity(ROLE, "1", "s")).await.is_ok());
+        assert!(
+            chain
+                .map(&identity(ROLE).account("1").session("s").build())
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -1739,14 +1733,20 @@ mod tests {
             &[],
         );
         let chain = MapperChain::new(vec![a.clone()], HashMap::new(), None);
-        let err = chain.map(&identity(ROLE, "1", "s")).await.unwrap_err();
+        let err = chain
+            .map(&identity(ROLE).account("1").session("s").build())
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "mapper DynamicFile Map error: ARN does not match User ID"
         );
 
         let chain = MapperChain::new(vec![a.clone(), b.clone(), c.clone()], HashMap::new(), None);
-        let err = chain.map(&identity(ROLE, "1", "s")).await.unwrap_err();
+        let err = chain
+            .map(&identity(ROLE).account("1").session("s").build())
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "[mapper DynamicFile Map error: ARN does not match User ID, mapper EKSConfigMap Map error: EKSConfigMap backend is unavailable: not synced]"
@@ -1754,10 +1754,18 @@ mod tests {
         // An error earlier in the chain does not stop a later mapping or account match.
         let d = FakeMapper::new(BackendMode::MountedFile, Err(MapError::NotMapped), &["1"]);
         let chain = MapperChain::new(vec![a, d], HashMap::new(), None);
-        assert!(chain.map(&identity(ROLE, "1", "s")).await.is_ok());
+        assert!(
+            chain
+                .map(&identity(ROLE).account("1").session("s").build())
+                .await
+                .is_ok()
+        );
         // Nothing but NotMapped: NotMapped.
         let chain = MapperChain::new(vec![b], HashMap::new(), None);
-        let err = chain.map(&identity(ROLE, "1", "s")).await.unwrap_err();
+        let err = chain
+            .map(&identity(ROLE).account("1").session("s").build())
+            .await
+            .unwrap_err();
         assert_eq!(err, MapError::NotMapped);
         assert_eq!(err.to_string(), "identity is not mapped");
     }
@@ -1766,7 +1774,9 @@ mod tests {
     async fn empty_chain_is_not_mapped() {
         let chain = MapperChain::new(Vec::new(), HashMap::new(), None);
         assert_eq!(
-            chain.map(&identity(ROLE, "1", "s")).await,
+            chain
+                .map(&identity(ROLE).account("1").session("s").build())
+                .await,
             Err(MapError::NotMapped)
         );
         assert_eq!(chain.current_modes(), "");
