@@ -1,11 +1,14 @@
-//! The `DynamicFile` backend's data: parsing the JSON mapping file that is reloaded when
-//! it changes, the mapper that serves lookups from it, and the dynamic backend-mode file.
+//! The `DynamicFile` backend: parsing the JSON mapping file that is reloaded when it
+//! changes, the mapper that serves lookups from it, and [`run_watch`], which follows the
+//! file.
 //!
 //! Mirrors upstream's `pkg/mapper/dynamicfile` (`DynamicFileMapStore`,
-//! `CallBackForFileLoad`, `DynamicFileMapper`) and the `BackendModeConfig` part of
-//! `pkg/server`. The file watcher lives elsewhere: on each change it reads the file and
-//! calls [`DynamicFileMapper::load`] (or [`parse`] then [`DynamicFileMapper::update`]);
-//! when the file is removed it calls [`DynamicFileMapper::clear`].
+//! `CallBackForFileLoad`, `DynamicFileMapper`). On each change [`run_watch`] reads the
+//! file and calls [`DynamicFileMapper::load`] (that is, [`parse`] then
+//! [`DynamicFileMapper::update`]); when the file is removed it calls
+//! [`DynamicFileMapper::clear`]. The dynamic backend-mode file, which is read with the
+//! same JSON rules, is parsed and followed by the server
+//! ([`crate::server::backends::parse_backend_mode_file`]).
 //!
 //! The file looks like
 //! `{"Version":"1","LastUpdatedDateTime":"1700000000","mapRoles":[…],"mapUsers":[…],"mapAccounts":[…]}`.
@@ -26,6 +29,9 @@ use super::{
     RoleMapping, UserMapping,
 };
 use crate::token::identity::Identity;
+
+/// Moved to the server, which follows the backend-mode file; kept here for old paths.
+pub use crate::server::backends::parse_backend_mode_file;
 
 /// A parsed DynamicFile, indexed and ready to serve lookups.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -100,7 +106,7 @@ impl DynamicFileData {
 }
 
 /// Reads a JSON string field; `null` leaves it unchanged.
-fn set_string(node: &Node, field: &str, target: &mut String) -> Result<(), String> {
+pub(crate) fn set_string(node: &Node, field: &str, target: &mut String) -> Result<(), String> {
     match node {
         Node::Null => Ok(()),
         Node::Str(s) => {
@@ -134,7 +140,9 @@ fn list<T>(
     }
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Vec<(String, Node)>, String> {
+/// The top-level object of a JSON file read with `encoding/json`'s rules (a `null`
+/// document is an empty object).
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Vec<(String, Node)>, String> {
     let node: Node = serde_json::from_slice(bytes)
         .map_err(|e| format!("could not unmarshal dynamic file: {e}"))?;
     match node {
@@ -255,28 +263,6 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
         .accounts
         .extend(accounts.into_iter().filter(|a| !a.is_empty()));
     Ok(data)
-}
-
-/// Parses the dynamic backend-mode file (`server.dynamicBackendModePath`):
-/// `{"backendMode":"MountedFile DynamicFile","Version":"…","LastUpdatedDateTime":"…"}`.
-///
-/// Returns the modes split on single spaces exactly as upstream does (so two spaces give
-/// an empty name, which [`super::validate_backend_modes`] then rejects; a missing
-/// `backendMode` gives one empty name). Joining the result with `" "` gives back the
-/// string upstream compares with the chain's current modes.
-pub fn parse_backend_mode_file(bytes: &[u8]) -> Result<Vec<String>, String> {
-    let mut backend_mode = String::new();
-    let mut ignored = String::new();
-    for (key, value) in parse_json(bytes)? {
-        match key.to_ascii_lowercase().as_str() {
-            "backendmode" => set_string(&value, "backendMode", &mut backend_mode)?,
-            "version" => set_string(&value, "Version", &mut ignored)?,
-            "lastupdateddatetime" => set_string(&value, "LastUpdatedDateTime", &mut ignored)?,
-            "clusterid" => set_string(&value, "ClusterID", &mut ignored)?,
-            _ => {}
-        }
-    }
-    Ok(backend_mode.split(' ').map(str::to_string).collect())
 }
 
 /// The DynamicFile mapper: serves lookups from the last good file, which the watcher
@@ -696,28 +682,5 @@ mod tests {
         );
         assert!(!m.snapshot().user_id_strict());
         assert!(!m.user_id_strict());
-    }
-
-    #[test]
-    fn backend_mode_file() {
-        let modes = parse_backend_mode_file(
-            br#"{"backendMode":"MountedFile DynamicFile","Version":"1","LastUpdatedDateTime":"1700000000"}"#,
-        )
-        .expect("valid");
-        assert_eq!(modes, vec!["MountedFile", "DynamicFile"]);
-        assert_eq!(modes.join(" "), "MountedFile DynamicFile");
-        assert_eq!(
-            parse_backend_mode_file(br#"{"BackendMode":"DynamicFile"}"#).expect("valid"),
-            vec!["DynamicFile"]
-        );
-        // Upstream splits on single spaces.
-        assert_eq!(
-            parse_backend_mode_file(br#"{"backendMode":"MountedFile  DynamicFile"}"#)
-                .expect("valid"),
-            vec!["MountedFile", "", "DynamicFile"]
-        );
-        assert_eq!(parse_backend_mode_file(b"{}").expect("valid"), vec![""]);
-        assert!(parse_backend_mode_file(br#"{"backendMode": ["MountedFile"]}"#).is_err());
-        assert!(parse_backend_mode_file(b"nope").is_err());
     }
 }
