@@ -260,6 +260,7 @@ async fn write_status(api: &kube::Api<IAMIdentityMapping>, mapping: &IAMIdentity
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::mapper::test_support::identity;
     use kube::CustomResourceExt;
 
     fn mapping(name: &str, arn: &str, username: &str, created: i64) -> Arc<IAMIdentityMapping> {
@@ -277,18 +278,6 @@ mod tests {
         Arc::new(m)
     }
 
-    fn identity(canonical: &str) -> Identity {
-        Identity {
-            arn: canonical.into(),
-            canonical_arn: canonical.into(),
-            account_id: "111122223333".into(),
-            user_id: "AIDA".into(),
-            session_name: String::new(),
-            access_key_id: "AKIA".into(),
-            sts_endpoint: "sts.amazonaws.com".into(),
-        }
-    }
-
     #[test]
     fn lookups_use_the_canonical_lowercased_arn() {
         let m = CrdMapper::new();
@@ -304,18 +293,18 @@ mod tests {
         ]);
         assert!(warnings.is_empty(), "{warnings:?}");
         let got = m
-            .map(&identity("arn:aws:iam::111122223333:user/ALICE"))
+            .map(&identity("arn:aws:iam::111122223333:user/ALICE").build())
             .unwrap();
         assert_eq!(got.username, "alice");
         assert_eq!(got.identity_arn, "arn:aws:iam::111122223333:user/alice");
         assert_eq!(
-            m.map(&identity("arn:aws:iam::111122223333:role/dev"))
+            m.map(&identity("arn:aws:iam::111122223333:role/dev").build())
                 .unwrap()
                 .username,
             "dev"
         );
         assert!(matches!(
-            m.map(&identity("arn:aws:iam::111122223333:user/bob")),
+            m.map(&identity("arn:aws:iam::111122223333:user/bob").build()),
             Err(MapError::NotMapped)
         ));
         assert!(!m.is_account_allowed("111122223333"));
@@ -346,7 +335,7 @@ mod tests {
                 .any(|w| w.contains("newer") && w.contains("older wins"))
         );
         assert_eq!(
-            m.map(&identity("arn:aws:iam::111122223333:user/alice"))
+            m.map(&identity("arn:aws:iam::111122223333:user/alice").build())
                 .unwrap()
                 .username,
             "first"

@@ -1,11 +1,14 @@
-//! The `DynamicFile` backend's data: parsing the JSON mapping file that is reloaded when
-//! it changes, the mapper that serves lookups from it, and the dynamic backend-mode file.
+//! The `DynamicFile` backend: parsing the JSON mapping file that is reloaded when it
+//! changes, the mapper that serves lookups from it, and [`run_watch`], which follows the
+//! file.
 //!
 //! Mirrors upstream's `pkg/mapper/dynamicfile` (`DynamicFileMapStore`,
-//! `CallBackForFileLoad`, `DynamicFileMapper`) and the `BackendModeConfig` part of
-//! `pkg/server`. The file watcher lives elsewhere: on each change it reads the file and
-//! calls [`DynamicFileMapper::load`] (or [`parse`] then [`DynamicFileMapper::update`]);
-//! when the file is removed it calls [`DynamicFileMapper::clear`].
+//! `CallBackForFileLoad`, `DynamicFileMapper`). On each change [`run_watch`] reads the
+//! file and calls [`DynamicFileMapper::load`] (that is, [`parse`] then
+//! [`DynamicFileMapper::update`]); when the file is removed it calls
+//! [`DynamicFileMapper::clear`]. The dynamic backend-mode file, which is read with the
+//! same JSON rules, is parsed and followed by the server
+//! ([`crate::server::backends::parse_backend_mode_file`]).
 //!
 //! The file looks like
 //! `{"Version":"1","LastUpdatedDateTime":"1700000000","mapRoles":[…],"mapUsers":[…],"mapAccounts":[…]}`.
@@ -26,6 +29,9 @@ use super::{
     RoleMapping, UserMapping,
 };
 use crate::token::identity::Identity;
+
+/// Moved to the server, which follows the backend-mode file; kept here for old paths.
+pub use crate::server::backends::parse_backend_mode_file;
 
 /// A parsed DynamicFile, indexed and ready to serve lookups.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -100,7 +106,7 @@ impl DynamicFileData {
 }
 
 /// Reads a JSON string field; `null` leaves it unchanged.
-fn set_string(node: &Node, field: &str, target: &mut String) -> Result<(), String> {
+pub(crate) fn set_string(node: &Node, field: &str, target: &mut String) -> Result<(), String> {
     match node {
         Node::Null => Ok(()),
         Node::Str(s) => {
@@ -134,7 +140,9 @@ fn list<T>(
     }
 }
 
-fn parse_json(bytes: &[u8]) -> Result<Vec<(String, Node)>, String> {
+/// The top-level object of a JSON file read with `encoding/json`'s rules (a `null`
+/// document is an empty object).
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Vec<(String, Node)>, String> {
     let node: Node = serde_json::from_slice(bytes)
         .map_err(|e| format!("could not unmarshal dynamic file: {e}"))?;
     match node {
@@ -255,28 +263,6 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
         .accounts
         .extend(accounts.into_iter().filter(|a| !a.is_empty()));
     Ok(data)
-}
-
-/// Parses the dynamic backend-mode file (`server.dynamicBackendModePath`):
-/// `{"backendMode":"MountedFile DynamicFile","Version":"…","LastUpdatedDateTime":"…"}`.
-///
-/// Returns the modes split on single spaces exactly as upstream does (so two spaces give
-/// an empty name, which [`super::validate_backend_modes`] then rejects; a missing
-/// `backendMode` gives one empty name). Joining the result with `" "` gives back the
-/// string upstream compares with the chain's current modes.
-pub fn parse_backend_mode_file(bytes: &[u8]) -> Result<Vec<String>, String> {
-    let mut backend_mode = String::new();
-    let mut ignored = String::new();
-    for (key, value) in parse_json(bytes)? {
-        match key.to_ascii_lowercase().as_str() {
-            "backendmode" => set_string(&value, "backendMode", &mut backend_mode)?,
-            "version" => set_string(&value, "Version", &mut ignored)?,
-            "lastupdateddatetime" => set_string(&value, "LastUpdatedDateTime", &mut ignored)?,
-            "clusterid" => set_string(&value, "ClusterID", &mut ignored)?,
-            _ => {}
-        }
-    }
-    Ok(backend_mode.split(' ').map(str::to_string).collect())
 }
 
 /// The DynamicFile mapper: serves lookups from the last good file, which the watcher
@@ -451,18 +437,7 @@ impl Mapper for DynamicFileMapper {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-
-    fn identity(canonical: &str, user_id: &str, account: &str) -> Identity {
-        Identity {
-            arn: canonical.to_string(),
-            canonical_arn: canonical.to_string(),
-            account_id: account.to_string(),
-            user_id: user_id.to_string(),
-            session_name: "s".to_string(),
-            access_key_id: "ASIAEXAMPLE".to_string(),
-            sts_endpoint: "sts.amazonaws.com".to_string(),
-        }
-    }
+    use crate::mapper::test_support::identity;
 
     const FILE: &str = r#"{
   "Version": "7",
@@ -502,11 +477,11 @@ mod tests {
         let m = DynamicFileMapper::new(false);
         m.load(FILE.as_bytes()).expect("valid");
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:role/KubernetesAdmin",
-                "AROAADMIN",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:role/KubernetesAdmin")
+                    .user_id("AROAADMIN")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "admin:{{SessionName}}");
         assert_eq!(
@@ -515,19 +490,19 @@ mod tests {
         );
         assert_eq!(got.userid.as_deref(), Some("AROAADMIN"));
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:user/ALICE",
-                "x",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:user/ALICE")
+                    .user_id("x")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "alice");
         assert_eq!(
-            m.map(&identity(
-                "arn:aws:iam::000000000000:role/Other",
-                "x",
-                "000000000000"
-            )),
+            m.map(
+                &identity("arn:aws:iam::000000000000:role/Other")
+                    .user_id("x")
+                    .build()
+            ),
             Err(MapError::NotMapped)
         );
         assert!(m.is_account_allowed("111111111111"));
@@ -541,7 +516,7 @@ mod tests {
         let m = DynamicFileMapper::new(false);
         m.load(file.as_bytes()).expect("valid");
         let got = m
-            .map(&identity("arn:aws:iam::1:user/x", "AIDA", "1"))
+            .map(&identity("arn:aws:iam::1:user/x").user_id("AIDA").build())
             .expect("mapped");
         assert_eq!(got.username, "role");
     }
@@ -611,56 +586,56 @@ mod tests {
         assert!(data.role("AROAADMIN").is_some());
         // The ARN matches once its path is stripped.
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:role/Admin",
-                "AROAADMIN",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:role/Admin")
+                    .user_id("AROAADMIN")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "admin");
         // Lookups are by user ID only.
         assert_eq!(
-            m.map(&identity(
-                "arn:aws:iam::000000000000:role/Admin",
-                "AROAOTHER",
-                "000000000000"
-            )),
+            m.map(
+                &identity("arn:aws:iam::000000000000:role/Admin")
+                    .user_id("AROAOTHER")
+                    .build()
+            ),
             Err(MapError::NotMapped)
         );
         // No ARN in the mapping: the user ID alone decides.
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:role/Anything",
-                "AROANOARN",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:role/Anything")
+                    .user_id("AROANOARN")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "no-arn");
         // Same user ID, different ARN: mismatch.
         let err = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:role/NewName",
-                "AROAOLD",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:role/NewName")
+                    .user_id("AROAOLD")
+                    .build(),
+            )
             .unwrap_err();
         assert_eq!(err, MapError::ArnMismatch);
         assert_eq!(err.to_string(), "ARN does not match User ID");
         // An unparsable ARN in the mapping is a mismatch too.
         assert_eq!(
-            m.map(&identity(
-                "arn:aws:iam::000000000000:role/x",
-                "AROAGARBAGE",
-                "000000000000"
-            )),
+            m.map(
+                &identity("arn:aws:iam::000000000000:role/x")
+                    .user_id("AROAGARBAGE")
+                    .build()
+            ),
             Err(MapError::ArnMismatch)
         );
         let got = m
-            .map(&identity(
-                "arn:aws:iam::000000000000:user/bob",
-                "AIDABOB",
-                "000000000000",
-            ))
+            .map(
+                &identity("arn:aws:iam::000000000000:user/bob")
+                    .user_id("AIDABOB")
+                    .build(),
+            )
             .expect("mapped");
         assert_eq!(got.username, "bob");
         assert_eq!(got.identity_arn, "arn:aws:iam::000000000000:user/bob");
@@ -689,7 +664,9 @@ mod tests {
     #[test]
     fn update_and_clear_swap_atomically() {
         let m = DynamicFileMapper::new(false);
-        let alice = identity("arn:aws:iam::000000000000:user/Alice", "x", "000000000000");
+        let alice = identity("arn:aws:iam::000000000000:user/Alice")
+            .user_id("x")
+            .build();
         assert_eq!(m.map(&alice), Err(MapError::NotMapped));
         m.update(parse(FILE.as_bytes(), false).expect("valid"));
         assert!(m.map(&alice).is_ok());
@@ -705,28 +682,5 @@ mod tests {
         );
         assert!(!m.snapshot().user_id_strict());
         assert!(!m.user_id_strict());
-    }
-
-    #[test]
-    fn backend_mode_file() {
-        let modes = parse_backend_mode_file(
-            br#"{"backendMode":"MountedFile DynamicFile","Version":"1","LastUpdatedDateTime":"1700000000"}"#,
-        )
-        .expect("valid");
-        assert_eq!(modes, vec!["MountedFile", "DynamicFile"]);
-        assert_eq!(modes.join(" "), "MountedFile DynamicFile");
-        assert_eq!(
-            parse_backend_mode_file(br#"{"BackendMode":"DynamicFile"}"#).expect("valid"),
-            vec!["DynamicFile"]
-        );
-        // Upstream splits on single spaces.
-        assert_eq!(
-            parse_backend_mode_file(br#"{"backendMode":"MountedFile  DynamicFile"}"#)
-                .expect("valid"),
-            vec!["MountedFile", "", "DynamicFile"]
-        );
-        assert_eq!(parse_backend_mode_file(b"{}").expect("valid"), vec![""]);
-        assert!(parse_backend_mode_file(br#"{"backendMode": ["MountedFile"]}"#).is_err());
-        assert!(parse_backend_mode_file(b"nope").is_err());
     }
 }

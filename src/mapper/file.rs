@@ -175,18 +175,7 @@ impl Mapper for FileMapper {
 mod tests {
     use super::*;
     use crate::mapper::SsoArnMatcher;
-
-    fn identity(canonical: &str, account: &str) -> Identity {
-        Identity {
-            arn: canonical.to_string(),
-            canonical_arn: canonical.to_string(),
-            account_id: account.to_string(),
-            user_id: "AROAEXAMPLE".to_string(),
-            session_name: "s".to_string(),
-            access_key_id: "ASIAEXAMPLE".to_string(),
-            sts_endpoint: "sts.amazonaws.com".to_string(),
-        }
-    }
+    use crate::mapper::test_support::identity;
 
     fn role(arn: &str, username: &str) -> RoleMapping {
         RoleMapping {
@@ -229,19 +218,13 @@ mod tests {
         .expect("valid");
         assert!(dups.is_empty());
         let got = m
-            .map(&identity(
-                "arn:aws:iam::123456789012:role/ADMIN",
-                "123456789012",
-            ))
+            .map(&identity("arn:aws:iam::123456789012:role/ADMIN").build())
             .expect("mapped");
         assert_eq!(got.username, "admin");
         assert_eq!(got.groups, vec!["g".to_string()]);
         assert_eq!(got.identity_arn, "arn:aws:iam::123456789012:role/admin");
         assert_eq!(
-            m.map(&identity(
-                "arn:aws:iam::123456789012:role/Other",
-                "123456789012"
-            )),
+            m.map(&identity("arn:aws:iam::123456789012:role/Other").build()),
             Err(MapError::NotMapped)
         );
     }
@@ -259,10 +242,7 @@ mod tests {
         )
         .expect("valid");
         let got = m
-            .map(&identity(
-                "arn:aws:iam::123456789012:role/Dev",
-                "123456789012",
-            ))
+            .map(&identity("arn:aws:iam::123456789012:role/Dev").build())
             .expect("mapped");
         assert_eq!(got.username, "dev");
     }
@@ -279,9 +259,9 @@ mod tests {
             false,
         )
         .expect("valid");
-        let bob = identity("arn:aws:iam::123456789012:user/Bob", "123456789012");
+        let bob = identity("arn:aws:iam::123456789012:user/Bob").build();
         assert_eq!(m.map(&bob).expect("mapped").username, "as-role");
-        let alice = identity("arn:aws:iam::123456789012:user/alice", "123456789012");
+        let alice = identity("arn:aws:iam::123456789012:user/alice").build();
         assert_eq!(m.map(&alice).expect("mapped").username, "alice");
     }
 
@@ -291,19 +271,19 @@ mod tests {
         let roles = vec![sso_role("ViewOnlyAccess", "viewer")];
         let (off, _) = FileMapper::new(roles.clone(), vec![], vec![], false).expect("valid");
         assert_eq!(
-            off.map(&identity(arn, "012345678912")),
+            off.map(&identity(arn).account("012345678912").build()),
             Err(MapError::NotMapped)
         );
         let (on, _) = FileMapper::new(roles, vec![], vec![], true).expect("valid");
         assert_eq!(
-            on.map(&identity(arn, "012345678912"))
+            on.map(&identity(arn).account("012345678912").build())
                 .expect("mapped")
                 .username,
             "viewer"
         );
         let other = "arn:aws:iam::012345678912:role/AWSReservedSSO_Admin_0123456789abcdef";
         assert_eq!(
-            on.map(&identity(other, "012345678912")),
+            on.map(&identity(other).account("012345678912").build()),
             Err(MapError::NotMapped)
         );
     }
@@ -317,14 +297,14 @@ mod tests {
         let (m, _) = FileMapper::new(vec![r], vec![], vec![], true).expect("valid");
         let cn = "arn:aws-cn:iam::012345678912:role/AWSReservedSSO_Admin_0123456789abcdef";
         assert_eq!(
-            m.map(&identity(cn, "012345678912"))
+            m.map(&identity(cn).account("012345678912").build())
                 .expect("mapped")
                 .username,
             "cn-admin"
         );
         let commercial = "arn:aws:iam::012345678912:role/AWSReservedSSO_Admin_0123456789abcdef";
         assert_eq!(
-            m.map(&identity(commercial, "012345678912")),
+            m.map(&identity(commercial).account("012345678912").build()),
             Err(MapError::NotMapped)
         );
     }
@@ -354,27 +334,18 @@ mod tests {
         reserved.insert(BackendMode::DynamicFile, vec!["system:".to_string()]);
         let chain = MapperChain::new(vec![Arc::new(file), Arc::new(dynamic)], reserved, None);
         let admin = chain
-            .map(&identity(
-                "arn:aws:iam::123456789012:role/Admin",
-                "123456789012",
-            ))
+            .map(&identity("arn:aws:iam::123456789012:role/Admin").build())
             .await
             .expect("mapped");
         assert_eq!(admin.username, "admin:s");
         assert_eq!(admin.mapper, BackendMode::MountedFile);
         let err = chain
-            .map(&identity(
-                "arn:aws:iam::123456789012:role/Dev",
-                "123456789012",
-            ))
+            .map(&identity("arn:aws:iam::123456789012:role/Dev").build())
             .await
             .unwrap_err();
         assert!(matches!(err, MapError::ReservedPrefix { .. }), "{err}");
         let other = chain
-            .map(&identity(
-                "arn:aws:iam::123456789012:role/Other",
-                "123456789012",
-            ))
+            .map(&identity("arn:aws:iam::123456789012:role/Other").build())
             .await
             .expect("auto-mapped");
         assert_eq!(other.username, "arn:aws:iam::123456789012:role/Other");
@@ -392,7 +363,7 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(
-            m.map(&identity(arn, "012345678912"))
+            m.map(&identity(arn).account("012345678912").build())
                 .expect("mapped")
                 .username,
             "exact"
@@ -483,14 +454,11 @@ mod tests {
             dups[0].to_string(),
             "mapRoles[0] and mapRoles[2] both map arn:aws:iam::123456789012:role/admin; mapRoles[2] wins"
         );
-        let admin = identity("arn:aws:iam::123456789012:role/Admin", "123456789012");
+        let admin = identity("arn:aws:iam::123456789012:role/Admin").build();
         assert_eq!(m.map(&admin).expect("mapped").username, "third");
-        let sso = identity(
-            "arn:aws:iam::012345678912:role/AWSReservedSSO_P_1",
-            "012345678912",
-        );
+        let sso = identity("arn:aws:iam::012345678912:role/AWSReservedSSO_P_1").build();
         assert_eq!(m.map(&sso).expect("mapped").username, "sso2");
-        let u = identity("arn:aws:iam::123456789012:user/u", "123456789012");
+        let u = identity("arn:aws:iam::123456789012:user/u").build();
         assert_eq!(m.map(&u).expect("mapped").username, "u2");
         assert_eq!(m.role_count(), 3);
         assert_eq!(m.user_count(), 1);
@@ -512,7 +480,7 @@ mod tests {
         r.userid = Some("AROA123".to_string());
         let (m, _) = FileMapper::new(vec![r], vec![], vec![], false).expect("valid");
         let got = m
-            .map(&identity("arn:aws:iam::1:role/R", "1"))
+            .map(&identity("arn:aws:iam::1:role/R").build())
             .expect("mapped");
         assert_eq!(got.userid.as_deref(), Some("AROA123"));
     }
@@ -529,7 +497,7 @@ mod tests {
             .collect();
         let (m, dups) = FileMapper::new(roles, vec![], vec![], true).expect("valid");
         assert!(dups.is_empty());
-        let id = identity("arn:aws:iam::123456789012:role/r19999", "123456789012");
+        let id = identity("arn:aws:iam::123456789012:role/r19999").build();
         assert_eq!(m.map(&id).expect("mapped").username, "u19999");
     }
 }

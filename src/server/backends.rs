@@ -1,6 +1,7 @@
 //! The mapping backends while the server runs: building each one once, starting its
 //! watcher, assembling the chain in `backendMode` order, and switching the chain at run
-//! time from the dynamic backend-mode file (`server.dynamicBackendModePath`).
+//! time from the dynamic backend-mode file (`server.dynamicBackendModePath`), which is
+//! parsed and followed here.
 //!
 //! Each backend is created the first time a chain needs it and then kept (with its
 //! watcher running) for the life of the process, so switching modes back and forth never
@@ -18,7 +19,7 @@ use super::http::AppState;
 use super::metrics::Metrics;
 use crate::mapper::configmap::ConfigMapMapper;
 use crate::mapper::crd::CrdMapper;
-use crate::mapper::dynamic_file::{DynamicFileMapper, parse_backend_mode_file};
+use crate::mapper::dynamic_file::{self, DynamicFileMapper};
 use crate::mapper::file::FileMapper;
 use crate::mapper::file_watch::{self, FileState};
 use crate::mapper::{
@@ -38,6 +39,31 @@ impl BackendObserver for Metrics {
     fn reloaded(&self, kind: &str, latency: Duration) {
         self.observe_dynamic_e2e(kind, latency);
     }
+}
+
+/// Parses the dynamic backend-mode file (`server.dynamicBackendModePath`, upstream's
+/// `BackendModeConfig` in `pkg/server`), with the DynamicFile's JSON rules:
+/// `{"backendMode":"MountedFile DynamicFile","Version":"…","LastUpdatedDateTime":"…"}`.
+///
+/// Returns the modes split on single spaces exactly as upstream does (so two spaces give
+/// an empty name, which [`validate_backend_modes`] then rejects; a missing
+/// `backendMode` gives one empty name). Joining the result with `" "` gives back the
+/// string upstream compares with the chain's current modes.
+pub fn parse_backend_mode_file(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let mut backend_mode = String::new();
+    let mut ignored = String::new();
+    for (key, value) in dynamic_file::parse_json(bytes)? {
+        match key.to_ascii_lowercase().as_str() {
+            "backendmode" => dynamic_file::set_string(&value, "backendMode", &mut backend_mode)?,
+            "version" => dynamic_file::set_string(&value, "Version", &mut ignored)?,
+            "lastupdateddatetime" => {
+                dynamic_file::set_string(&value, "LastUpdatedDateTime", &mut ignored)?
+            }
+            "clusterid" => dynamic_file::set_string(&value, "ClusterID", &mut ignored)?,
+            _ => {}
+        }
+    }
+    Ok(backend_mode.split(' ').map(str::to_string).collect())
 }
 
 /// The backends of one server.
@@ -193,7 +219,7 @@ impl Backends {
                     )
                 })?;
                 let mapper = Arc::new(DynamicFileMapper::new(options.dynamic_file_user_id_strict));
-                self.spawn(crate::mapper::dynamic_file::run_watch(
+                self.spawn(dynamic_file::run_watch(
                     path,
                     Arc::clone(&mapper),
                     self.observer(),
@@ -276,5 +302,34 @@ impl Backends {
             }
         }
         watch.abort();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_mode_file() {
+        let modes = parse_backend_mode_file(
+            br#"{"backendMode":"MountedFile DynamicFile","Version":"1","LastUpdatedDateTime":"1700000000"}"#,
+        )
+        .expect("valid");
+        assert_eq!(modes, vec!["MountedFile", "DynamicFile"]);
+        assert_eq!(modes.join(" "), "MountedFile DynamicFile");
+        assert_eq!(
+            parse_backend_mode_file(br#"{"BackendMode":"DynamicFile"}"#).expect("valid"),
+            vec!["DynamicFile"]
+        );
+        // Upstream splits on single spaces.
+        assert_eq!(
+            parse_backend_mode_file(br#"{"backendMode":"MountedFile  DynamicFile"}"#)
+                .expect("valid"),
+            vec!["MountedFile", "", "DynamicFile"]
+        );
+        assert_eq!(parse_backend_mode_file(b"{}").expect("valid"), vec![""]);
+        assert!(parse_backend_mode_file(br#"{"backendMode": ["MountedFile"]}"#).is_err());
+        assert!(parse_backend_mode_file(b"nope").is_err());
     }
 }

@@ -216,16 +216,10 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
+    /// The IAM user `name`'s identity.
     fn identity(name: &str) -> Identity {
-        Identity {
-            arn: format!("arn:aws:iam::111122223333:user/{name}"),
-            canonical_arn: format!("arn:aws:iam::111122223333:user/{name}"),
-            account_id: "111122223333".into(),
-            user_id: "AIDA".into(),
-            session_name: String::new(),
-            access_key_id: "AKIA".into(),
-            sts_endpoint: "sts.amazonaws.com".into(),
-        }
+        crate::mapper::test_support::identity(&format!("arn:aws:iam::111122223333:user/{name}"))
+            .build()
     }
 
     const LONG: Duration = Duration::from_secs(600);
