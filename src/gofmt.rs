@@ -144,9 +144,26 @@ pub(crate) fn time_quote(s: &[u8]) -> String {
     out
 }
 
+/// Go's `fmt.Sprintf("%q", list)` for a `[]string`: `["a" "b"]`.
+#[cfg(feature = "server")]
+pub(crate) fn go_quote_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
+    format!("[{}]", quoted.join(" "))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
+    #[test]
+    #[cfg(feature = "server")]
+    fn quotes_lists_and_escapes() {
+        assert_eq!(go_quote("a\"b\\c\nd\u{1}é"), "\"a\\\"b\\\\c\\nd\\x01é\"");
+        assert_eq!(
+            go_quote_list(&["a".into(), "b c".into()]),
+            "[\"a\" \"b c\"]"
+        );
+    }
+
     use super::*;
     use time::macros::datetime;
 

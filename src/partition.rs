@@ -18,10 +18,6 @@ use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
 
 use crate::gofmt::go_quote;
 
-/// The verifier's host rule lives with the verifier; re-exported so that the
-/// `partition::HostPolicy` path keeps working.
-pub use crate::token::host::HostPolicy;
-
 /// An AWS partition: a set of regions sharing one DNS domain and one IAM namespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Partition {

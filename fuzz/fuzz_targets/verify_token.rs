@@ -2,7 +2,8 @@
 //! every accepted token is the one canonical spelling of the URL it carries.
 #![no_main]
 
-use aws_iam_authenticator::partition::{HostPolicy, Partition};
+use aws_iam_authenticator::partition::Partition;
+use aws_iam_authenticator::token::HostPolicy;
 use aws_iam_authenticator::token::Verifier;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;

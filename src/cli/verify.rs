@@ -4,7 +4,8 @@ use clap::Args;
 use time::OffsetDateTime;
 
 use super::{CliError, Context, config_error, runtime};
-use crate::partition::{HostPolicy, Partition};
+use crate::partition::Partition;
+use crate::token::HostPolicy;
 use crate::token::{StsClient, Verifier};
 
 const EXAMPLES: &str = "\

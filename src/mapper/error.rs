@@ -6,6 +6,7 @@
 use std::fmt;
 
 use super::{BackendMode, TemplateError};
+use crate::gofmt::go_quote;
 
 /// Which template failed to render.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,37 +125,6 @@ impl std::error::Error for MapError {
 // Go-compatible formatting helpers
 // ---------------------------------------------------------------------------------------
 
-/// Go's `%q` for a string (`strconv.Quote`), enough for error messages.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `%q` for a `[]string`: `["a" "b"]`.
-pub(crate) fn go_quote_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
-    format!("[{}]", quoted.join(" "))
-}
-
 /// Kubernetes' `utilerrors.NewAggregate(...).Error()`: one message alone, several
 /// de-duplicated and wrapped as `[a, b]`.
 pub(crate) fn aggregate_message(messages: &[String]) -> String {
@@ -226,10 +196,5 @@ mod tests {
             source: Box::new(MapError::ArnMismatch),
         };
         assert!(std::error::Error::source(&e).is_some());
-    }
-
-    #[test]
-    fn go_quote_escapes() {
-        assert_eq!(go_quote("a\"b\\c\nd\u{1}é"), "\"a\\\"b\\\\c\\nd\\x01é\"");
     }
 }

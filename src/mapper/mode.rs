@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
-use super::error::{aggregate_message, go_quote, go_quote_list};
+use super::error::aggregate_message;
+use crate::gofmt::{go_quote, go_quote_list};
 
 /// A mapping backend, in upstream's `--backend-mode` spelling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -17,7 +17,8 @@ use tower::ServiceExt;
 use super::http::{AppState, router};
 use super::metrics::Metrics;
 use crate::mapper::MapperChain;
-use crate::partition::{HostPolicy, Partition};
+use crate::partition::Partition;
+use crate::token::HostPolicy;
 use crate::token::{StsClient, Verifier};
 
 /// The router with an empty mapper chain and an STS client that gives up after 1 s (an

@@ -487,7 +487,8 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
-    use crate::partition::{HostPolicy, Partition};
+    use crate::partition::Partition;
+    use crate::token::HostPolicy;
 
     /// The router over a state that needs no network: an empty mapper chain, and an STS
     /// client no test reaches (every token here fails the local checks).

@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 pub use config::{FeatureGates, ServerError, ServerOptions};
 
-use crate::partition::HostPolicy;
+use crate::token::HostPolicy;
 use crate::token::{StsClient, Verifier};
 
 /// Installs ring as the process-wide rustls provider (needed once any dependency, such
