@@ -10,7 +10,11 @@
 //! * [`token`] mints `k8s-aws-v1.` tokens (a presigned STS `GetCallerIdentity` URL) and
 //!   verifies them, byte for byte compatible with upstream v0.7.x.
 //! * [`credentials`] loads AWS credentials through the standard chain and assumes roles.
-//! * [`exec_credential`] speaks the kubectl credential-plugin protocol.
+//! * [`exec_credential`] speaks the kubectl credential-plugin protocol; [`cache`] keeps
+//!   ExecCredentials and role sessions between kubectl calls.
+//! * [`mint`] is the `token` command as one call: credentials, cache, token.
+//! * [`aws_http`] is the one outbound HTTPS stack (proxies, CA bundles) for AWS calls;
+//!   [`proxy`] picks a proxy as Go's `http.ProxyFromEnvironment` does.
 //! * [`arn`] canonicalises the ARN that STS returns; [`partition`] knows which STS hosts
 //!   belong to which AWS partition.
 //! * [`config`] reads upstream's configuration file.
@@ -20,17 +24,17 @@
 #![deny(missing_docs)]
 
 pub mod arn;
+pub mod aws_http;
 pub mod cache;
 pub mod cli;
-pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod exec_credential;
 pub(crate) mod gofmt;
-pub mod http;
 pub mod logging;
 #[cfg(feature = "server")]
 pub mod mapper;
+pub mod mint;
 pub mod partition;
 pub mod proxy;
 #[cfg(feature = "server")]
@@ -41,3 +45,10 @@ pub mod token;
 #[cfg(feature = "self-update")]
 pub mod update;
 pub mod version;
+
+/// The outbound HTTPS stack; renamed [`aws_http`].
+#[doc(hidden)]
+pub use aws_http as http;
+/// The token command as a library call; renamed [`mint`].
+#[doc(hidden)]
+pub use mint as client;

@@ -48,7 +48,7 @@
 //! # Wiring (not done yet)
 //!
 //! Build one [`ProxyConfig::from_env`] at start-up and ask [`ProxyConfig::proxy_for`]
-//! per request target: the STS/EC2 connector in `crate::http` (today aws-smithy's
+//! per request target: the STS/EC2 connector in `crate::aws_http` (today aws-smithy's
 //! `ProxyConfig::from_env`), the Kubernetes client's `proxy_url` in the server's backend
 //! set-up (today hyper-util's `Matcher`), and the self-update download.
 use std::ffi::OsString;

@@ -718,7 +718,9 @@ fn adversarial_tokens_are_denied_and_never_reach_sts_when_locally_invalid() {
         match &case.verdict {
             Local(reason) => {
                 local += 1;
-                let logged = logs.contains("access denied") && logs.contains(reason);
+                // Log values are quoted as Go's %q: the reason's quotes come escaped.
+                let escaped = reason.replace('\\', "\\\\").replace('"', "\\\"");
+                let logged = logs.contains("access denied") && logs.contains(&escaped);
                 if !denied || calls != 0 || !logged {
                     failures.push(format!(
                         "{}: status {status}, {calls} STS request(s), expected {reason:?} in log: {}",

@@ -4,9 +4,9 @@ use clap::Args;
 
 use super::{CliError, Context, config_error, runtime};
 use crate::cache::Storage;
-use crate::client::{CacheOptions, TokenOptions, get_token};
 use crate::credentials::{LoadOptions, RoleRequest, SessionName, is_interactive};
 use crate::exec_credential::{ExecCredential, ExecInfo};
+use crate::mint::{CacheOptions, TokenOptions, get_token};
 
 const EXAMPLES: &str = "\
 Examples:

@@ -71,7 +71,7 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
     let identity = rt.block_on(async {
         // Upstream uses the instance's region for its fallback host rule; off EC2 that is
         // simply absent.
-        let server_region = match crate::http::tls_context() {
+        let server_region = match crate::aws_http::tls_context() {
             Ok(tls) => crate::credentials::imds_region(&tls).await,
             Err(_) => None,
         };

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::http::HttpError;
+use crate::aws_http::HttpError;
 
 /// Why credentials could not be had. Each message names the problem and the fix.
 #[derive(Debug)]

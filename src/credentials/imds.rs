@@ -8,7 +8,7 @@ use aws_config::imds;
 use aws_config::provider_config::ProviderConfig;
 
 use super::env_flag;
-use crate::http::sdk_http_client;
+use crate::aws_http::sdk_http_client;
 
 /// Upper bound on the whole IMDS region lookup.
 pub const IMDS_REGION_BUDGET: Duration = Duration::from_secs(1);

@@ -42,7 +42,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_types::os_shim_internal::{Env, Fs};
 
-use crate::http::{sdk_http_client, tls_context};
+use crate::aws_http::{sdk_http_client, tls_context};
 use crate::partition::EndpointFlavour;
 use imds::fast_imds_client;
 

@@ -64,7 +64,7 @@ pub enum ServerError {
     /// The certificate and key do not make a TLS configuration.
     Tls(super::tls::TlsConfigError),
     /// The STS client could not be built.
-    Sts(crate::http::HttpError),
+    Sts(crate::aws_http::HttpError),
     /// `address:port` is not a socket address.
     ListenAddress {
         /// `--address`.

@@ -90,7 +90,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         Some(ec2_lookup(&options, &metrics)?),
     ));
     let chain = backends.chain(&options.backend_modes).await?;
-    let server_region = match crate::http::tls_context() {
+    let server_region = match crate::aws_http::tls_context() {
         Ok(ctx) => crate::credentials::imds_region(&ctx).await,
         Err(_) => None,
     };

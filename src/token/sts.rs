@@ -4,7 +4,7 @@
 //! not follow them, and a 3xx is reported as an error status), `Accept:
 //! application/json`, and the **server's own** cluster ID in `x-k8s-aws-id` — that
 //! header is how a token minted for another cluster is refused: its signature no longer
-//! matches. Proxy and CA settings come from [`crate::http`].
+//! matches. Proxy and CA settings come from [`crate::aws_http`].
 //!
 //! Beyond upstream, the number of STS calls in flight is bounded (upstream left a TODO),
 //! so a flood of tokens cannot turn the verifier into an STS amplifier.
@@ -24,7 +24,7 @@ use super::error::VerifyError;
 use super::identity::{Identity, identity_from_caller};
 use super::sts_response::parse_sts_response;
 use super::verify::PresignedRequest;
-use crate::http::{ConnectorOptions, HttpError, connector, error_chain, tls_context};
+use crate::aws_http::{ConnectorOptions, HttpError, connector, error_chain, tls_context};
 
 /// Upstream's STS timeout.
 pub const STS_TIMEOUT: Duration = Duration::from_secs(10);

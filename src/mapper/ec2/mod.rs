@@ -11,7 +11,7 @@
 //! rustc process peaking near 8 GB) for one operation. DescribeInstances is a plain EC2
 //! Query API call, so this module makes it itself: one `POST` with a form body, signed
 //! with `aws-sigv4`, and a small XML reader built on `aws-smithy-xml` (already in the
-//! tree). The HTTPS stack is the program's own ([`crate::http`]: proxies, `AWS_CA_BUNDLE`)
+//! tree). The HTTPS stack is the program's own ([`crate::aws_http`]: proxies, `AWS_CA_BUNDLE`)
 //! and credentials come from [`crate::credentials`] (the default chain, plus an optional
 //! AssumeRole).
 //!

@@ -21,8 +21,8 @@ use tokio::time::Instant;
 
 use super::xml::{parse_describe_instances, parse_error};
 use super::{CallError, DescribeInstances, Ec2ConfigError, Ec2Settings, ROLE_SESSION_DURATION};
+use crate::aws_http::error_chain;
 use crate::credentials::{AwsContext, LoadOptions, RegionSource};
-use crate::http::error_chain;
 use crate::partition::EndpointFlavour;
 
 /// Credentials are renewed this long before they expire.
@@ -108,8 +108,8 @@ impl AwsDescribe {
                 }
                 let region = aws.region().to_string();
                 let endpoint = endpoint(&region, aws.flavour(), &|name| std::env::var(name).ok())?;
-                let tls = crate::http::tls_context().map_err(|e| CallError::Setup(e.to_string()))?;
-                let connector = crate::http::connector(&tls, &crate::http::ConnectorOptions::default());
+                let tls = crate::aws_http::tls_context().map_err(|e| CallError::Setup(e.to_string()))?;
+                let connector = crate::aws_http::connector(&tls, &crate::aws_http::ConnectorOptions::default());
                 tracing::info!(%region, %endpoint, role = ?self.role.as_ref().map(|r| &r.arn), "EC2 DescribeInstances client ready");
                 Ok(Client {
                     aws,
