@@ -1,7 +1,8 @@
 //! The DynamicFile parser and the dynamic backend-mode file parser.
 #![no_main]
 
-use aws_iam_authenticator::mapper::dynamic_file::{parse, parse_backend_mode_file};
+use aws_iam_authenticator::mapper::dynamic_file::parse;
+use aws_iam_authenticator::server::backends::parse_backend_mode_file;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -8,7 +8,7 @@
 //! [`DynamicFileMapper::update`]); when the file is removed it calls
 //! [`DynamicFileMapper::clear`]. The dynamic backend-mode file, which is read with the
 //! same JSON rules, is parsed and followed by the server
-//! ([`crate::server::backends::parse_backend_mode_file`]).
+//! (`server::backends::parse_backend_mode_file`).
 //!
 //! The file looks like
 //! `{"Version":"1","LastUpdatedDateTime":"1700000000","mapRoles":[…],"mapUsers":[…],"mapAccounts":[…]}`.
@@ -29,9 +29,6 @@ use super::{
     RoleMapping, UserMapping,
 };
 use crate::token::identity::Identity;
-
-/// Moved to the server, which follows the backend-mode file; kept here for old paths.
-pub use crate::server::backends::parse_backend_mode_file;
 
 /// A parsed DynamicFile, indexed and ready to serve lookups.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
