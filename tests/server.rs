@@ -157,10 +157,14 @@ fn malformed_requests() {
         server.request("POST", "/authenticate", "{not json"),
         (400, "expected a request body to be a TokenReview\n".into())
     );
+    // An oversize body is drained before the 413, so the client reads the answer
+    // instead of a connection reset, every time.
     let huge = format!("{{\"spec\":{{\"token\":\"{}\"}}}}", "a".repeat(200_000));
-    assert_eq!(server.request("POST", "/authenticate", &huge).0, 413);
+    for _ in 0..10 {
+        assert_eq!(server.request("POST", "/authenticate", &huge).0, 413);
+    }
     assert_eq!(server.request("GET", "/healthz", ""), (200, "ok".into()));
-    assert!(server.metrics().contains("result=\"malformed_request\"} 4"));
+    assert!(server.metrics().contains("result=\"malformed_request\"} 13"));
 }
 
 #[test]

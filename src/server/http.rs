@@ -321,10 +321,10 @@ impl FromRequest<Arc<AppState>> for ReviewRequest {
         if request.method() != Method::POST {
             return Err(ReviewRejection::NotPost);
         }
-        let limited = axum::body::to_bytes(request.into_body(), state.max_body);
+        let limited = read_body(request.into_body(), state.max_body);
         let body = match tokio::time::timeout(state.body_timeout, limited).await {
             Ok(Ok(bytes)) => bytes,
-            Ok(Err(_)) => return Err(ReviewRejection::TooLarge),
+            Ok(Err(rejection)) => return Err(rejection),
             Err(_) => return Err(ReviewRejection::BodyTimeout),
         };
         if body.is_empty() {
@@ -345,6 +345,39 @@ impl FromRequest<Arc<AppState>> for ReviewRequest {
             token: review.spec.and_then(|s| s.token).unwrap_or_default(),
         })
     }
+}
+
+/// How much of an oversize body is read and thrown away before answering 413.
+///
+/// A server that answers while the client is still sending, then closes, makes the
+/// client's kernel see a reset, and the client reports a broken connection instead of
+/// the 413. Go's `net/http` reads up to 256 KiB of an unread body before closing for that
+/// reason; so do we. Beyond that the connection is simply closed.
+const OVERSIZE_DRAIN: usize = 256 * 1024;
+
+/// Reads at most `max` bytes of `body`; an oversize body is drained (up to
+/// [`OVERSIZE_DRAIN`] more) and refused. A body that breaks off counts as refused too.
+async fn read_body(
+    body: axum::body::Body,
+    max: usize,
+) -> Result<axum::body::Bytes, ReviewRejection> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ReviewRejection::TooLarge)?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= max {
+            kept.extend_from_slice(&chunk);
+        } else if seen > max.saturating_add(OVERSIZE_DRAIN) {
+            break;
+        }
+    }
+    if seen > max {
+        return Err(ReviewRejection::TooLarge);
+    }
+    Ok(kept.into())
 }
 
 /// `POST /authenticate`: decode, verify, map, answer — and count the result.
