@@ -164,7 +164,11 @@ fn malformed_requests() {
         assert_eq!(server.request("POST", "/authenticate", &huge).0, 413);
     }
     assert_eq!(server.request("GET", "/healthz", ""), (200, "ok".into()));
-    assert!(server.metrics().contains("result=\"malformed_request\"} 13"));
+    assert!(
+        server
+            .metrics()
+            .contains("result=\"malformed_request\"} 13")
+    );
 }
 
 #[test]
