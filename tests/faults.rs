@@ -271,6 +271,19 @@ fn unreadable_or_missing_config_is_refused_at_start() {
     );
 }
 
+/// Starts and stops a webhook once so that `state` holds its certificate pair; returns
+/// the pair's PEM text (certificate, key).
+fn create_cert_pair(sts: &StandIn, state: &std::path::Path) -> (String, String) {
+    drop(
+        Webhook::builder(sts)
+            .config(ALICE_CONFIG)
+            .state_dir(state)
+            .start(),
+    );
+    let read = |name: &str| std::fs::read_to_string(state.join(name)).unwrap();
+    (read("cert.pem"), read("key.pem"))
+}
+
 /// A state dir with a certificate pair that cannot be written to (as on a read-only
 /// volume) is fine: the pair is reused. One without a pair that cannot be created is a
 /// clear start-up error.
@@ -280,14 +293,7 @@ fn read_only_state_dir() {
     let sts = StandIn::start();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    // Create the pair once.
-    drop(
-        Webhook::builder(&sts)
-            .config(ALICE_CONFIG)
-            .state_dir(&state)
-            .start(),
-    );
-    let cert = std::fs::read_to_string(state.join("cert.pem")).unwrap();
+    let (cert, _key) = create_cert_pair(&sts, &state);
     for f in ["cert.pem", "key.pem"] {
         std::fs::set_permissions(state.join(f), std::fs::Permissions::from_mode(0o400)).unwrap();
     }
@@ -330,14 +336,7 @@ fn missing_or_corrupt_cert_files_are_refused_at_start() {
     let sts = StandIn::start();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    drop(
-        Webhook::builder(&sts)
-            .config(ALICE_CONFIG)
-            .state_dir(&state)
-            .start(),
-    );
-    let cert = std::fs::read_to_string(state.join("cert.pem")).unwrap();
-    let key = std::fs::read_to_string(state.join("key.pem")).unwrap();
+    let (cert, key) = create_cert_pair(&sts, &state);
     let reset = || {
         std::fs::write(state.join("cert.pem"), &cert).unwrap();
         std::fs::write(state.join("key.pem"), &key).unwrap();

@@ -472,6 +472,16 @@ mod tests {
                 ..Default::default()
             }
         }
+        /// `n` instances `i-00000000`, `i-00000001`, … named `dns-<id>`.
+        fn numbered(n: usize) -> (Vec<String>, Self) {
+            let ids: Vec<String> = (0..n).map(|i| format!("i-{i:08}")).collect();
+            let fake = FakeEc2 {
+                known: ids.iter().map(|id| (id.clone(), format!("dns-{id}"))).collect(),
+                name_unknown: true,
+                ..Default::default()
+            };
+            (ids, fake)
+        }
         fn calls(&self) -> Vec<Vec<String>> {
             self.calls.lock().unwrap().clone()
         }
@@ -641,16 +651,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_full_batch_is_sent_without_waiting_for_the_window() {
-        let ids: Vec<String> = (0..250).map(|n| format!("i-{n:08}")).collect();
-        let pairs: Vec<(String, String)> = ids
-            .iter()
-            .map(|i| (i.clone(), format!("dns-{i}")))
-            .collect();
-        let refs: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let fake = Arc::new(FakeEc2::with(&refs));
+        let (ids, fake) = FakeEc2::numbered(250);
+        let fake = Arc::new(fake);
         let (dns, calls) = lookup_over(fake.clone(), unlimited());
         let started = Instant::now();
         let lookups = ids.iter().map(|id| dns.lookup(id));
@@ -779,27 +781,21 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_cache_is_bounded_and_evicts_the_oldest() {
-        let pairs: Vec<(String, String)> = (0..5)
-            .map(|n| (format!("i-{n:08}"), format!("ip-{n}")))
-            .collect();
-        let refs: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let fake = Arc::new(FakeEc2::with(&refs));
+        let (ids, fake) = FakeEc2::numbered(5);
+        let fake = Arc::new(fake);
         let settings = Ec2Settings {
             cache_capacity: 3,
             ..unlimited()
         };
         let (dns, calls) = lookup_over(fake, settings);
-        for (id, _) in &pairs {
+        for id in &ids {
             dns.lookup(id).await.unwrap();
             tokio::time::sleep(Duration::from_secs(1)).await;
             assert!(dns.cached() <= 3);
         }
         assert_eq!(calls.load(Ordering::SeqCst), 5);
         // The newest three are cached; the oldest two were evicted.
-        for (id, _) in pairs.iter().skip(2) {
+        for id in ids.iter().skip(2) {
             dns.lookup(id).await.unwrap();
         }
         assert_eq!(calls.load(Ordering::SeqCst), 5);
@@ -809,14 +805,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn calls_are_rate_limited() {
-        let pairs: Vec<(String, String)> = (0..8)
-            .map(|n| (format!("i-{n:08}"), format!("ip-{n}")))
-            .collect();
-        let refs: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let fake = Arc::new(FakeEc2::with(&refs));
+        let (ids, fake) = FakeEc2::numbered(8);
+        let fake = Arc::new(fake);
         // One ID per batch, so every lookup is its own call; 2 at once, then 1 per second.
         let settings = Ec2Settings {
             qps: 1,
@@ -826,7 +816,7 @@ mod tests {
         };
         let (dns, calls) = lookup_over(fake, settings);
         let started = Instant::now();
-        let lookups = pairs.iter().map(|(id, _)| dns.lookup(id));
+        let lookups = ids.iter().map(|id| dns.lookup(id));
         for result in futures_util::future::join_all(lookups).await {
             result.unwrap();
         }
