@@ -94,3 +94,35 @@ pub(crate) fn run(ctx: &Context, args: ServerArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::with_cause("cannot start the async runtime", e))?;
     Ok(runtime.block_on(crate::server::run(options))?)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use crate::cli::{Cli, Command};
+
+    /// `--max-concurrent-sts` is accepted but hidden: a tuning knob, not part of the
+    /// upstream-compatible surface.
+    #[test]
+    fn max_concurrent_sts_is_a_hidden_flag() {
+        let cli = Cli::try_parse_from([
+            "aws-iam-authenticator",
+            "server",
+            "--max-concurrent-sts",
+            "7",
+        ])
+        .expect("parses");
+        let Command::Server(args) = cli.command else {
+            panic!("not the server command");
+        };
+        assert_eq!(args.max_concurrent_sts, Some(7));
+        let mut cmd = Cli::command();
+        let help = cmd
+            .find_subcommand_mut("server")
+            .expect("server")
+            .render_long_help()
+            .to_string();
+        assert!(!help.contains("max-concurrent-sts"), "{help}");
+        assert!(help.contains("[default: 2m]"), "{help}");
+    }
+}
