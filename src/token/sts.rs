@@ -239,14 +239,7 @@ impl StsClient {
         if let Some(o) = &self.observer {
             o.response(region, status);
         }
-        let caller = match body {
-            Capped::Whole(body) => parse_sts_response(status, &body, region, RESPONSE_FORMAT),
-            // An error answer is classified on what was read; a success must be whole.
-            Capped::Truncated(body) if status != 200 => {
-                parse_sts_response(status, &body, region, RESPONSE_FORMAT)
-            }
-            Capped::Truncated(_) => Err(VerifyError::StsResponseTooLarge { limit: MAX_BODY }),
-        };
+        let caller = classify(status, body, region);
         if let (Err(e), Some(o)) = (&caller, &self.observer)
             && e.is_throttling()
         {
@@ -254,6 +247,22 @@ impl StsClient {
         }
         let caller = caller?;
         identity_from_caller(caller, &request.access_key_id, &request.host)
+    }
+}
+
+/// What an STS answer means: an error answer is classified on what was read of it; a
+/// success must have been read whole.
+fn classify(
+    status: u16,
+    body: Capped,
+    region: &str,
+) -> Result<super::sts_response::CallerIdentity, VerifyError> {
+    match body {
+        Capped::Whole(body) => parse_sts_response(status, &body, region, RESPONSE_FORMAT),
+        Capped::Truncated(body) if status != 200 => {
+            parse_sts_response(status, &body, region, RESPONSE_FORMAT)
+        }
+        Capped::Truncated(_) => Err(VerifyError::StsResponseTooLarge { limit: MAX_BODY }),
     }
 }
 
@@ -328,6 +337,33 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(body, Capped::Whole(Vec::new()));
+    }
+
+    #[test]
+    fn an_oversize_success_is_refused_and_an_oversize_error_still_classified() {
+        let ok = br#"{"GetCallerIdentityResponse":{"GetCallerIdentityResult":{"Arn":"arn:aws:iam::123456789012:user/a","UserId":"AIDA","Account":"123456789012"}}}"#;
+        assert!(classify(200, Capped::Whole(ok.to_vec()), "r").is_ok());
+        // The same answer, cut at the cap: not trusted, whatever was read.
+        let err = classify(200, Capped::Truncated(ok.to_vec()), "r").unwrap_err();
+        assert!(matches!(
+            err,
+            VerifyError::StsResponseTooLarge { limit: MAX_BODY }
+        ));
+        assert_eq!(
+            err.to_string(),
+            "sts getCallerIdentity failed: response larger than 65536 bytes"
+        );
+        // An oversize error answer keeps its meaning.
+        let throttled = classify(400, Capped::Truncated(b"Throttling".to_vec()), "r");
+        assert!(throttled.unwrap_err().is_throttling());
+        let denied = classify(403, Capped::Truncated(Vec::new()), "r").unwrap_err();
+        assert!(matches!(denied, VerifyError::StsStatus { status: 403, .. }));
+        // XML is refused: JSON was asked for.
+        let xml = b"<GetCallerIdentityResponse/>".to_vec();
+        assert!(matches!(
+            classify(200, Capped::Whole(xml), "r"),
+            Err(VerifyError::StsResponse(_))
+        ));
     }
 
     #[tokio::test]
