@@ -5,7 +5,7 @@
 //!
 //! The library is what the `aws-iam-authenticator` binary is built from, and it is
 //! usable on its own: a Rust program or CI tool can mint a token
-//! ([`token::generate`]) or check one ([`token::verify`]) without shelling out.
+//! ([`token::generate()`]) or check one ([`token::verify`]) without shelling out.
 //!
 //! * [`token`] mints `k8s-aws-v1.` tokens (a presigned STS `GetCallerIdentity` URL) and
 //!   verifies them, byte for byte compatible with upstream v0.7.x.

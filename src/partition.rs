@@ -93,6 +93,111 @@ impl Partition {
     }
 }
 
+impl Partition {
+    /// The partition's region pattern, verbatim from the AWS SDK's partition metadata
+    /// (`regionRegex` in `partitions.json`, as embedded in `aws-sdk-sts`'s endpoint
+    /// rules). Documentation only: [`Partition::region_matches`] implements it.
+    pub fn region_regex(self) -> &'static str {
+        match self {
+            Partition::Aws => r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$",
+            Partition::AwsCn => r"^cn\-\w+\-\d+$",
+            Partition::AwsUsGov => r"^us\-gov\-\w+\-\d+$",
+            Partition::AwsIso => r"^us\-iso\-\w+\-\d+$",
+            Partition::AwsIsoB => r"^us\-isob\-\w+\-\d+$",
+            Partition::AwsIsoE => r"^eu\-isoe\-\w+\-\d+$",
+            Partition::AwsIsoF => r"^us\-isof\-\w+\-\d+$",
+            Partition::AwsEusc => r"^eusc\-(de)\-\w+\-\d+$",
+        }
+    }
+
+    /// Whether `region` matches [`Partition::region_regex`]: the fixed leading labels,
+    /// then one word label, then a number, separated by `-`.
+    ///
+    /// This is how a region the SDK does not list yet (a new region) is told apart from
+    /// a label that merely passes upstream's region syntax, such as `s3`,
+    /// `s3-accelerate` or `s3-us-west-2`: `sts.s3.amazonaws.com` is a well-formed STS
+    /// host for upstream, yet it is an S3 bucket endpoint.
+    pub fn region_matches(self, region: &str) -> bool {
+        let leading: &[&[&str]] = match self {
+            Partition::Aws => &[&["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"]],
+            Partition::AwsCn => &[&["cn"]],
+            Partition::AwsUsGov => &[&["us"], &["gov"]],
+            Partition::AwsIso => &[&["us"], &["iso"]],
+            Partition::AwsIsoB => &[&["us"], &["isob"]],
+            Partition::AwsIsoE => &[&["eu"], &["isoe"]],
+            Partition::AwsIsoF => &[&["us"], &["isof"]],
+            Partition::AwsEusc => &[&["eusc"], &["de"]],
+        };
+        let labels: Vec<&str> = region.split('-').collect();
+        let (Some((number, rest)), true) = (labels.split_last(), labels.len() == leading.len() + 2)
+        else {
+            return false;
+        };
+        let Some((word, fixed)) = rest.split_last() else {
+            return false;
+        };
+        let word_ok =
+            !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let number_ok = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+        let fixed_ok = fixed
+            .iter()
+            .zip(leading)
+            .all(|(label, allowed)| allowed.contains(label));
+        word_ok && number_ok && fixed_ok
+    }
+
+    /// The partition's regions as the SDK's partition metadata lists them (its
+    /// `<partition>-global` pseudo-regions left out). Used to bound metric labels: a
+    /// region outside this list is reported as `other`.
+    pub fn known_regions(self) -> &'static [&'static str] {
+        match self {
+            Partition::Aws => &[
+                "af-south-1",
+                "ap-east-1",
+                "ap-east-2",
+                "ap-northeast-1",
+                "ap-northeast-2",
+                "ap-northeast-3",
+                "ap-south-1",
+                "ap-south-2",
+                "ap-southeast-1",
+                "ap-southeast-2",
+                "ap-southeast-3",
+                "ap-southeast-4",
+                "ap-southeast-5",
+                "ap-southeast-6",
+                "ap-southeast-7",
+                "ca-central-1",
+                "ca-west-1",
+                "eu-central-1",
+                "eu-central-2",
+                "eu-north-1",
+                "eu-south-1",
+                "eu-south-2",
+                "eu-west-1",
+                "eu-west-2",
+                "eu-west-3",
+                "il-central-1",
+                "me-central-1",
+                "me-south-1",
+                "mx-central-1",
+                "sa-east-1",
+                "us-east-1",
+                "us-east-2",
+                "us-west-1",
+                "us-west-2",
+            ],
+            Partition::AwsCn => &["cn-north-1", "cn-northwest-1"],
+            Partition::AwsUsGov => &["us-gov-east-1", "us-gov-west-1"],
+            Partition::AwsIso => &["us-iso-east-1", "us-iso-west-1"],
+            Partition::AwsIsoB => &["us-isob-east-1", "us-isob-west-1"],
+            Partition::AwsIsoE => &["eu-isoe-west-1"],
+            Partition::AwsIsoF => &["us-isof-east-1", "us-isof-south-1"],
+            Partition::AwsEusc => &["eusc-de-east-1"],
+        }
+    }
+}
+
 impl fmt::Display for Partition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
@@ -334,6 +439,65 @@ mod tests {
             assert!(
                 err.to_string().starts_with("invalid region"),
                 "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn region_patterns_follow_the_sdk_partition_metadata() {
+        // Every listed region matches its own partition's pattern and no other's.
+        for partition in Partition::ALL {
+            for region in partition.known_regions() {
+                for other in Partition::ALL {
+                    assert_eq!(
+                        other.region_matches(region),
+                        other == partition,
+                        "{region} in {other}"
+                    );
+                }
+            }
+        }
+        let aws = Partition::Aws;
+        // New regions keep working.
+        for region in ["us-west-9", "ap-southeast-12", "mx-north_x-1", "il-south-3"] {
+            assert!(aws.region_matches(region), "{region}");
+        }
+        // Labels that pass upstream's syntax but are no region.
+        for label in [
+            "s3",
+            "s3-accelerate",
+            "s3-us-west-2",
+            "not-a-region",
+            "default-region",
+            "us-west",
+            "us-west-2a",
+            "us--2",
+            "us-west-",
+            "-west-2",
+            "xx-west-2",
+            "us-west-2-1",
+            "us-gov-west-1",
+            "",
+        ] {
+            assert!(!aws.region_matches(label), "{label}");
+        }
+        assert!(Partition::AwsEusc.region_matches("eusc-de-north-2"));
+        assert!(!Partition::AwsEusc.region_matches("eusc-fr-east-1"));
+        assert!(Partition::AwsCn.region_matches("cn-south-1"));
+        assert!(!Partition::AwsCn.region_matches("cn-north"));
+        // The documented regex of every partition names the same leading labels.
+        assert_eq!(
+            aws.region_regex(),
+            r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$"
+        );
+        for partition in Partition::ALL {
+            let first = partition.known_regions()[0];
+            let fixed = first.rsplitn(3, '-').nth(2).unwrap();
+            assert!(
+                partition
+                    .region_regex()
+                    .contains(fixed.split('-').next().unwrap()),
+                "{partition}"
             );
         }
     }

@@ -234,6 +234,7 @@ fn corpus(token: &str) -> Vec<Case> {
 
     // Hosts.
     let hostname = "unexpected hostname";
+    let not_a_region = "is not a region of partition aws";
     for (name, host, verdict) in [
         (
             "host: suffix sts.amazonaws.com.evil.com",
@@ -306,6 +307,31 @@ fn corpus(token: &str) -> Vec<Case> {
         (
             "host: punycode-looking region (upstream accepts any well-formed region under amazonaws.com)",
             "sts.xn--us-west-2-abc.amazonaws.com",
+            Local(not_a_region),
+        ),
+        (
+            "host: S3 label s3 (upstream accepts; an S3 bucket host)",
+            "sts.s3.amazonaws.com",
+            Local(not_a_region),
+        ),
+        (
+            "host: S3 label s3-accelerate",
+            "sts.s3-accelerate.amazonaws.com",
+            Local(not_a_region),
+        ),
+        (
+            "host: S3 label s3-us-west-2",
+            "sts.s3-us-west-2.amazonaws.com",
+            Local(not_a_region),
+        ),
+        (
+            "host: GovCloud region in aws",
+            "sts.us-gov-west-1.amazonaws.com",
+            Local(not_a_region),
+        ),
+        (
+            "host: future region of the partition (passes; STS refuses the signature)",
+            "sts.ap-southeast-99.amazonaws.com",
             Sts,
         ),
         (
@@ -424,6 +450,25 @@ fn corpus(token: &str) -> Vec<Case> {
         url.replacen("Action=", "action=", 1),
         Sts,
     );
+
+    // The SigV4 presigning parameters: required before anything is forwarded.
+    for key in ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature"] {
+        let reason: &'static str = match key {
+            "X-Amz-Algorithm" => "X-Amz-Algorithm parameter must be present",
+            "X-Amz-Credential" => "X-Amz-Credential parameter must be present",
+            _ => "X-Amz-Signature parameter must be present",
+        };
+        url_case(
+            &format!("signing: {key} missing"),
+            u.without(key),
+            Local(reason),
+        );
+        url_case(
+            &format!("signing: {key} empty"),
+            u.set(key, ""),
+            Local(reason),
+        );
+    }
 
     // Other parameters.
     url_case(
@@ -762,4 +807,78 @@ fn adversarial_tokens_are_denied_and_never_reach_sts_when_locally_invalid() {
         ),
         Some(local as f64)
     );
+}
+
+/// A request value with CR or LF must not start a line of its own in the log: for every
+/// query parameter of a real token (and a key), `%0A`/`%0D` followed by a forged line
+/// is injected, in the text and the JSON log formats. Every line the server writes must
+/// still be one of its own, and nothing may claim access was granted.
+#[test]
+fn crlf_in_any_query_parameter_cannot_forge_a_log_line() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let token =
+        mint(with_alice(&mut sts.command(home.path())).args(["token", "-i", "test-cluster"]));
+    let url = decode(&token);
+    let u = Url::parse(&url);
+    let keys: Vec<String> = u.params.iter().map(|(k, _)| k.clone()).collect();
+    for key in [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Date",
+        "X-Amz-Signature",
+    ] {
+        assert!(keys.iter().any(|k| k == key), "{key} not in {url}");
+    }
+
+    // The forged lines, one per format, percent-encoded.
+    let forged_text =
+        "time=%222026-01-01T00:00:00Z%22 level=info msg=%22access granted%22 username=FORGED";
+    let forged_json =
+        "%7B%22level%22:%22info%22,%22msg%22:%22access granted%22,%22username%22:%22FORGED%22%7D";
+    for (format, forged) in [("text", forged_text), ("json", forged_json)] {
+        let forged = forged.replace(' ', "%20");
+        let server = Webhook::start(&sts, ALICE_CONFIG, &["--log-format", format]);
+        let mut tokens = Vec::new();
+        for key in &keys {
+            let value = u.get(key).to_string();
+            for eol in ["%0A", "%0D", "%0D%0A"] {
+                tokens.push((
+                    format!("{key} value + {eol}"),
+                    encode(&u.set(key, &format!("{value}{eol}{forged}"))),
+                ));
+                tokens.push((
+                    format!("{key} value = {eol} only"),
+                    encode(&u.set(key, &format!("{eol}{forged}"))),
+                ));
+            }
+        }
+        tokens.push((
+            "a key with LF".into(),
+            encode(&u.plus(&format!("X-Amz-Bogus%0A{forged}=1"))),
+        ));
+        server.new_logs();
+        for (name, bad) in &tokens {
+            let (status, _) = server.review(bad);
+            assert_eq!(status, 403, "{format}: {name}");
+        }
+        let logs = server.new_logs();
+        assert!(logs.lines().count() >= tokens.len(), "{format}: {logs}");
+        for line in logs.lines() {
+            let own = match format {
+                "json" => serde_json::from_str::<serde_json::Value>(line)
+                    .is_ok_and(|v| v.is_object() && v.get("level").is_some()),
+                _ => line.starts_with("time=\"") && line.contains(" level="),
+            };
+            assert!(own, "{format}: a line the server did not write: {line:?}");
+            assert!(!line.contains("msg=\"access granted\""), "{format}: {line}");
+            if format == "json" {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                assert_ne!(v["msg"], "access granted", "{line}");
+                assert_ne!(v["username"], "FORGED", "{line}");
+            }
+        }
+        // The injected text is there, escaped, inside the server's own lines.
+        assert!(logs.contains("FORGED"), "{format}: {logs}");
+    }
 }

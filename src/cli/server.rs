@@ -54,9 +54,12 @@ pub(crate) struct ServerArgs {
     /// Verified identities to cache by token digest, so a repeated token needs no STS call (0 disables) [default: 10000]
     #[arg(long = "identity-cache-size", value_name = "N")]
     identity_cache_size: Option<usize>,
-    /// Longest an identity stays cached; never longer than its token is valid (15m) [default: 15m]
+    /// Longest an identity stays cached, i.e. how long a revoked IAM identity may still be accepted; never longer than its token is valid (15m) [default: 2m]
     #[arg(long = "identity-cache-ttl", value_name = "DURATION", value_parser = crate::config::parse_duration)]
     identity_cache_ttl: Option<std::time::Duration>,
+    /// STS calls in flight at once; as many again times four may wait, beyond that a review is answered 429 [default: 32]
+    #[arg(long = "max-concurrent-sts", value_name = "N", hide = true)]
+    max_concurrent_sts: Option<usize>,
 }
 
 pub(crate) fn run(ctx: &Context, args: ServerArgs) -> Result<(), CliError> {
@@ -80,6 +83,7 @@ pub(crate) fn run(ctx: &Context, args: ServerArgs) -> Result<(), CliError> {
         ec2_burst: args.ec2_burst,
         identity_cache_size: args.identity_cache_size,
         identity_cache_ttl: args.identity_cache_ttl,
+        max_concurrent_sts: args.max_concurrent_sts,
         health_port: args.health_port,
     };
     let options =
@@ -89,4 +93,36 @@ pub(crate) fn run(ctx: &Context, args: ServerArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::with_cause("cannot start the async runtime", e))?;
     Ok(runtime.block_on(crate::server::run(options))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use crate::cli::{Cli, Command};
+
+    /// `--max-concurrent-sts` is accepted but hidden: a tuning knob, not part of the
+    /// upstream-compatible surface.
+    #[test]
+    fn max_concurrent_sts_is_a_hidden_flag() {
+        let cli = Cli::try_parse_from([
+            "aws-iam-authenticator",
+            "server",
+            "--max-concurrent-sts",
+            "7",
+        ])
+        .expect("parses");
+        let Command::Server(args) = cli.command else {
+            panic!("not the server command");
+        };
+        assert_eq!(args.max_concurrent_sts, Some(7));
+        let mut cmd = Cli::command();
+        let help = cmd
+            .find_subcommand_mut("server")
+            .expect("server")
+            .render_long_help()
+            .to_string();
+        assert!(!help.contains("max-concurrent-sts"), "{help}");
+        assert!(help.contains("[default: 2m]"), "{help}");
+    }
 }

@@ -28,6 +28,9 @@ pub const SSO_PARTITIONS: [&str; 8] = [
     "aws-eusc",
 ];
 
+/// How many hex digits IAM Identity Center appends to `AWSReservedSSO_<permission set>_`.
+const SSO_ROLE_SUFFIX_LEN: usize = 16;
+
 /// Matches the IAM roles that AWS IAM Identity Center (SSO) creates for a permission set.
 ///
 /// Those roles are named `AWSReservedSSO_<PermissionSetName>_<random suffix>`, so they
@@ -81,6 +84,26 @@ impl SsoArnMatcher {
             self.account_id, self.permission_set_name
         )
         .to_lowercase()
+    }
+
+    /// Whether `lower_arn` (a lowercased canonical role ARN) is one of the roles
+    /// [`arn_like_pattern`](Self::arn_like_pattern) stands for.
+    ///
+    /// Stricter than upstream, whose `ArnLike` `*` lets the permission set `Admin`
+    /// match the role of the permission set `Admin_ReadOnly` too (an escalation: whoever
+    /// holds the weaker set gets the stronger set's Kubernetes groups). IAM Identity
+    /// Center names each role `AWSReservedSSO_<permission set>_<16 hex digits>`, so
+    /// exactly 16 hex digits must follow the name.
+    pub fn pattern_matches(pattern: &str, lower_arn: &str) -> bool {
+        let Some(prefix) = pattern.strip_suffix('*') else {
+            return false;
+        };
+        lower_arn.strip_prefix(prefix).is_some_and(|suffix| {
+            suffix.len() == SSO_ROLE_SUFFIX_LEN
+                && suffix
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
     }
 
     fn from_node(node: &Node) -> Result<Self, String> {
@@ -528,6 +551,56 @@ mod tests {
             }),
             Ok(())
         );
+    }
+
+    #[test]
+    fn sso_pattern_needs_exactly_sixteen_hex_digits_after_the_name() {
+        let admin = SsoArnMatcher {
+            permission_set_name: "Admin".to_string(),
+            account_id: "012345678912".to_string(),
+            partition: None,
+        }
+        .arn_like_pattern();
+        let role = |suffix: &str| format!("arn:aws:iam::012345678912:role/awsreservedsso_{suffix}");
+        assert!(SsoArnMatcher::pattern_matches(
+            &admin,
+            &role("admin_0123456789abcdef")
+        ));
+        // Another permission set whose name starts with "Admin_" is not "Admin".
+        for other in [
+            "admin_readonly_0123456789abcdef",
+            "admin_x_0123456789abcdef",
+            "admin_0123456789abcdef_0123456789abcdef",
+            // Short, long, non-hex or empty suffixes are not Identity Center roles.
+            "admin_abc",
+            "admin_1",
+            "admin_abcdef",
+            "admin_0123456789abcde",
+            "admin_0123456789abcdef0",
+            "admin_0123456789abcdeg",
+            "admin_",
+            "admin",
+            "administrator_0123456789abcdef",
+        ] {
+            assert!(
+                !SsoArnMatcher::pattern_matches(&admin, &role(other)),
+                "{other}"
+            );
+        }
+        // Another account or partition never matches.
+        assert!(!SsoArnMatcher::pattern_matches(
+            &admin,
+            "arn:aws:iam::999999999999:role/awsreservedsso_admin_0123456789abcdef"
+        ));
+        assert!(!SsoArnMatcher::pattern_matches(
+            &admin,
+            "arn:aws-cn:iam::012345678912:role/awsreservedsso_admin_0123456789abcdef"
+        ));
+        // A pattern without its trailing `*` matches nothing.
+        assert!(!SsoArnMatcher::pattern_matches(
+            "arn:aws:iam::012345678912:role/awsreservedsso_admin_",
+            &role("admin_0123456789abcdef")
+        ));
     }
 
     #[test]

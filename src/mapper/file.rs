@@ -288,6 +288,31 @@ mod tests {
         );
     }
 
+    /// A permission set `Admin` must not hand its groups to the role of the permission
+    /// set `Admin_ReadOnly` (upstream's `ArnLike` pattern `AWSReservedSSO_Admin_*` does).
+    #[test]
+    fn sso_pattern_does_not_match_a_longer_permission_set_name() {
+        let (m, _) =
+            FileMapper::new(vec![sso_role("Admin", "admin")], vec![], vec![], true).expect("valid");
+        let admin = "arn:aws:iam::012345678912:role/AWSReservedSSO_Admin_0123456789abcdef";
+        assert_eq!(
+            m.map(&identity(admin).account("012345678912").build())
+                .expect("mapped")
+                .username,
+            "admin"
+        );
+        for arn in [
+            "arn:aws:iam::012345678912:role/AWSReservedSSO_Admin_ReadOnly_0123456789abcdef",
+            "arn:aws:iam::012345678912:role/AWSReservedSSO_Admin_abc",
+        ] {
+            assert_eq!(
+                m.map(&identity(arn).account("012345678912").build()),
+                Err(MapError::NotMapped),
+                "{arn}"
+            );
+        }
+    }
+
     #[test]
     fn sso_patterns_use_their_partition() {
         let mut r = sso_role("Admin", "cn-admin");
@@ -354,7 +379,7 @@ mod tests {
 
     #[test]
     fn exact_role_wins_over_sso_pattern() {
-        let arn = "arn:aws:iam::012345678912:role/AWSReservedSSO_ViewOnlyAccess_abc";
+        let arn = "arn:aws:iam::012345678912:role/AWSReservedSSO_ViewOnlyAccess_0123456789abcdef";
         let (m, _) = FileMapper::new(
             vec![sso_role("ViewOnlyAccess", "pattern"), role(arn, "exact")],
             vec![],
@@ -456,7 +481,8 @@ mod tests {
         );
         let admin = identity("arn:aws:iam::123456789012:role/Admin").build();
         assert_eq!(m.map(&admin).expect("mapped").username, "third");
-        let sso = identity("arn:aws:iam::012345678912:role/AWSReservedSSO_P_1").build();
+        let sso =
+            identity("arn:aws:iam::012345678912:role/AWSReservedSSO_P_0123456789abcdef").build();
         assert_eq!(m.map(&sso).expect("mapped").username, "sso2");
         let u = identity("arn:aws:iam::123456789012:user/u").build();
         assert_eq!(m.map(&u).expect("mapped").username, "u2");

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{IdentityMapping, RoleMapping, UserMapping};
+use super::{IdentityMapping, RoleMapping, SsoArnMatcher, UserMapping};
 
 /// A mapping stored in a [`MappingIndex`], with the position it had in its source list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,12 +89,8 @@ impl MappingIndex {
         }
         if sso_role_match {
             for (pattern, role) in &self.sso {
-                match crate::arn::arn_like(lower_arn, pattern) {
-                    Ok(true) => {
-                        return Some(role.mapping.to_identity_mapping(lower_arn.to_string()));
-                    }
-                    Ok(false) => {}
-                    Err(e) => tracing::error!(error = %e, "could not parse subject ARN"),
+                if SsoArnMatcher::pattern_matches(pattern, lower_arn) {
+                    return Some(role.mapping.to_identity_mapping(lower_arn.to_string()));
                 }
             }
         }

@@ -235,6 +235,8 @@ pub struct ServerFlags {
     pub identity_cache_size: Option<usize>,
     /// `--identity-cache-ttl`.
     pub identity_cache_ttl: Option<Duration>,
+    /// `--max-concurrent-sts` (hidden).
+    pub max_concurrent_sts: Option<usize>,
     /// `--health-port` (0 disables).
     pub health_port: Option<u16>,
 }
@@ -542,7 +544,12 @@ impl ServerOptions {
             reserved_prefixes,
             feature_gates: gates,
             sts_timeout: crate::token::sts::STS_TIMEOUT,
-            max_concurrent_sts: crate::token::sts::DEFAULT_MAX_CONCURRENT,
+            max_concurrent_sts: match flags.max_concurrent_sts {
+                Some(n) => n,
+                None => n("stsMaxConcurrent")?
+                    .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+                    .unwrap_or(crate::token::sts::DEFAULT_MAX_CONCURRENT),
+            },
             identity_cache_size: match flags.identity_cache_size {
                 Some(n) => n,
                 None => n("identityCacheSize")?
@@ -669,6 +676,32 @@ mod tests {
         assert_eq!(o.backend_modes, vec![BackendMode::MountedFile]);
         assert_eq!((o.ec2_qps, o.ec2_burst), (15, 5));
         assert_eq!(o.partition, Partition::Aws);
+        // Ours: the revocation window and the STS bound.
+        assert_eq!(o.identity_cache_ttl, Duration::from_secs(120));
+        assert_eq!(o.identity_cache_size, 10_000);
+        assert_eq!(o.max_concurrent_sts, 32);
+    }
+
+    #[test]
+    fn sts_bound_and_cache_ttl_are_configurable() {
+        let o = resolve("server:\n  stsMaxConcurrent: 7\n  identityCacheTTL: 30s\n").unwrap();
+        assert_eq!(o.max_concurrent_sts, 7);
+        assert_eq!(o.identity_cache_ttl, Duration::from_secs(30));
+        let config =
+            Config::parse(Path::new("c.yaml"), "server:\n  stsMaxConcurrent: 7\n").unwrap();
+        let o = ServerOptions::resolve(
+            Some("c".into()),
+            FeatureGates::default(),
+            ServerFlags {
+                max_concurrent_sts: Some(3),
+                ..ServerFlags::default()
+            },
+            &config,
+        )
+        .unwrap();
+        assert_eq!(o.max_concurrent_sts, 3);
+        let err = resolve("server:\n  stsMaxConcurrent: lots\n").unwrap_err();
+        assert!(err.to_string().contains("stsMaxConcurrent"), "{err}");
     }
 
     #[test]

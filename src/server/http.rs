@@ -5,7 +5,8 @@
 //! reads back the same kind. Answers are upstream's bodies with one fix: they carry
 //! `apiVersion` and `kind` (upstream omits them, its #379, which makes kube-apiserver log
 //! "Failed to make webhook authenticator request: unknown"). Denials are 403 — or 429
-//! when STS throttles us, so kube-apiserver can tell the two apart.
+//! with `Retry-After: 1` when STS throttles us or the server's bounded STS queue is
+//! full, so kube-apiserver can tell the two apart.
 //!
 //! The router is built by [`router`] apart from any socket, so tests drive it with
 //! `tower::ServiceExt::oneshot`.
@@ -40,6 +41,11 @@ pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
 /// Default time allowed to receive a TokenReview body (the server uses its header-read
 /// timeout, also 10 s by default).
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `Retry-After` on a 429 (STS throttled us, or every STS slot and queue place is
+/// taken), in seconds: long enough for a slot to free up, short enough that a client
+/// retrying at once does not fail a user's `kubectl` call.
+const RETRY_AFTER: &str = "1";
 
 /// Everything a request needs, shared by all connections.
 pub struct AppState {
@@ -404,10 +410,11 @@ async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str,
         Err(e) => {
             tracing::warn!(error = %e, "access denied");
             return if e.is_throttling() {
-                (
-                    result::STS_THROTTLING,
-                    deny(StatusCode::TOO_MANY_REQUESTS, api_version),
-                )
+                let mut response = deny(StatusCode::TOO_MANY_REQUESTS, api_version);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER));
+                (result::STS_THROTTLING, response)
             } else {
                 (e.metric_result(), deny(StatusCode::FORBIDDEN, api_version))
             };

@@ -7,7 +7,12 @@
 //! * **It stores the STS identity, not the mapping**, so a mapping change applies at once
 //!   to cached tokens too.
 //! * **An entry never outlives its token**: it expires at the token's own deadline
-//!   (`X-Amz-Date` + 15 minutes) or after the configured TTL, whichever is first. The
+//!   (`X-Amz-Date` + 15 minutes) or after the configured TTL (default 2 minutes),
+//!   whichever is first. The TTL is the revocation window: a role or user deleted in
+//!   IAM, or a session revoked, is still answered from the cache for up to that long,
+//!   which is why the default equals kube-apiserver's own webhook cache TTL
+//!   (`--authentication-token-webhook-cache-ttl`, 2 minutes) and adds no window of its
+//!   own on top of the apiserver's for a token the apiserver has cached. The
 //!   verifier's local checks run on every request before the cache is consulted, so an
 //!   expired token is refused even if an entry were still present.
 //! * **Single flight**: N identical concurrent tokens cause one STS call; the others wait
@@ -30,8 +35,11 @@ use crate::token::{Identity, VerifyError};
 pub const TOKEN_VALIDITY: Duration = Duration::from_secs(15 * 60);
 /// Default bound on entries (an entry is a few hundred bytes).
 pub const DEFAULT_CAPACITY: usize = 10_000;
-/// Default TTL: as long as a token is valid.
-pub const DEFAULT_TTL: Duration = TOKEN_VALIDITY;
+/// Default TTL: kube-apiserver's default webhook cache TTL (2 minutes), so the cache
+/// never widens the revocation window beyond what the apiserver's own cache already
+/// gives; a token is valid for longer (15 minutes), but a revoked identity must stop
+/// working sooner.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(2 * 60);
 
 type Key = [u8; 32];
 type Flight = Arc<OnceCell<Result<Arc<Identity>, VerifyError>>>;
@@ -290,6 +298,45 @@ mod tests {
             .get_or_fetch("t", LONG, || async { Ok(identity("c")) })
             .await;
         assert!(r.is_ok());
+        assert_eq!(o, Outcome::Miss);
+    }
+
+    #[test]
+    fn defaults_bound_the_revocation_window_and_the_size() {
+        // kube-apiserver's --authentication-token-webhook-cache-ttl default.
+        assert_eq!(DEFAULT_TTL, Duration::from_secs(120));
+        assert!(DEFAULT_TTL < TOKEN_VALIDITY);
+        assert_eq!(DEFAULT_CAPACITY, 10_000);
+    }
+
+    #[tokio::test]
+    async fn the_ttl_caps_an_entry_of_a_long_valid_token() {
+        let cache = IdentityCache::new(10, Duration::from_millis(40));
+        let fetch = || async { Ok(identity("t")) };
+        let (_, o) = cache.get_or_fetch("t", LONG, fetch).await;
+        assert_eq!(o, Outcome::Miss);
+        let (_, o) = cache.get_or_fetch("t", LONG, fetch).await;
+        assert_eq!(o, Outcome::Hit);
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        // The token is still valid for minutes, but the TTL has passed: STS is asked again.
+        let (_, o) = cache.get_or_fetch("t", LONG, fetch).await;
+        assert_eq!(o, Outcome::Miss);
+    }
+
+    #[tokio::test]
+    async fn a_full_cache_evicts_the_oldest_and_stays_at_capacity() {
+        let cache = IdentityCache::new(DEFAULT_CAPACITY, LONG);
+        for i in 0..DEFAULT_CAPACITY + 500 {
+            let _ = cache
+                .get_or_fetch(&format!("tok{i}"), LONG, || async { Ok(identity("x")) })
+                .await;
+        }
+        assert_eq!(cache.len(), DEFAULT_CAPACITY);
+        assert!(cache.lock().order.len() <= DEFAULT_CAPACITY + 1);
+        assert!(cache.lock().in_flight.is_empty());
+        let (_, o) = cache
+            .get_or_fetch("tok0", LONG, || async { Ok(identity("x")) })
+            .await;
         assert_eq!(o, Outcome::Miss);
     }
 

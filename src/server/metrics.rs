@@ -2,6 +2,12 @@
 //! dashboards and alerts keep working — including the `uknown_user` spelling of the
 //! `result` label. Process metrics (RSS, CPU, open FDs, start time) are added, as Go's
 //! default registry adds them upstream.
+//!
+//! No label value comes from a caller unchecked: a series is memory kept for the life of
+//! the process, and a review needs no signature to reach the STS metrics. The
+//! `StsRegion` label is the STS host's region only when it is one of the partition's
+//! known regions (or `global`); any other region, however well-formed, is `other`. The
+//! other labels are fixed sets (`result`, `type`) or STS's own status code.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -13,6 +19,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::partition::Partition;
 use crate::token::sts::StsObserver;
 
 type Labels = Vec<(String, String)>;
@@ -52,7 +59,11 @@ pub struct Metrics {
     /// `identity_cache_misses_total` (ours).
     pub identity_cache_misses: Counter,
     process: ProcessMetrics,
+    partition: Partition,
 }
+
+/// The `StsRegion` value for a region outside the partition's known regions.
+pub const OTHER_REGION: &str = "other";
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,8 +89,15 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Registers everything under the `aws_iam_authenticator_` prefix.
+    /// Registers everything under the `aws_iam_authenticator_` prefix, for a server in
+    /// the `aws` partition.
     pub fn new() -> Self {
+        Self::for_partition(Partition::Aws)
+    }
+
+    /// Registers everything; `StsRegion` labels are bounded to `partition`'s known
+    /// regions, `global` and [`OTHER_REGION`].
+    pub fn for_partition(partition: Partition) -> Self {
         let mut registry = Registry::default();
         let latency =
             Family::<Labels, Histogram>::new_with_constructor(default_buckets as fn() -> Histogram);
@@ -100,6 +118,7 @@ impl Metrics {
             identity_cache_misses: Counter::default(),
             process: ProcessMetrics::default(),
             registry: Registry::default(),
+            partition,
         };
         {
             let r = registry.sub_registry_with_prefix("aws_iam_authenticator");
@@ -185,6 +204,16 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// The `StsRegion` label for an STS host's region: bounded, whatever the token said.
+    pub fn region_label(&self, region: &str) -> String {
+        let known = region == "global" || self.partition.known_regions().contains(&region);
+        if known {
+            region.to_string()
+        } else {
+            OTHER_REGION.to_string()
+        }
+    }
+
     /// The text exposition format.
     pub fn encode(&self) -> String {
         self.process.refresh();
@@ -199,7 +228,7 @@ impl Metrics {
 impl StsObserver for Metrics {
     fn connection_failure(&self, region: &str) {
         self.sts_connection_failures
-            .get_or_create(&vec![("StsRegion".to_string(), region.to_string())])
+            .get_or_create(&vec![("StsRegion".to_string(), self.region_label(region))])
             .inc();
     }
 
@@ -207,14 +236,14 @@ impl StsObserver for Metrics {
         self.sts_responses
             .get_or_create(&vec![
                 ("ResponseCode".to_string(), status.to_string()),
-                ("StsRegion".to_string(), region.to_string()),
+                ("StsRegion".to_string(), self.region_label(region)),
             ])
             .inc();
     }
 
     fn throttled(&self, region: &str) {
         self.sts_throttling
-            .get_or_create(&vec![("StsRegion".to_string(), region.to_string())])
+            .get_or_create(&vec![("StsRegion".to_string(), self.region_label(region))])
             .inc();
     }
 }
@@ -328,5 +357,39 @@ mod tests {
         ] {
             assert!(text.contains(needle), "missing {needle} in:\n{text}");
         }
+    }
+
+    /// Region labels come from the token's host, which needs no signature: 10,000
+    /// distinct well-formed regions must not make 10,000 series.
+    #[test]
+    fn sts_region_labels_are_bounded() {
+        let m = Metrics::new();
+        for i in 0..10_000 {
+            let region = format!("us-fake{i}-1");
+            m.connection_failure(&region);
+            m.response(&region, 403);
+            m.throttled(&region);
+        }
+        m.response("us-west-2", 403);
+        m.response("global", 403);
+        let text = m.encode();
+        let series = |name: &str| text.lines().filter(|l| l.starts_with(name)).count();
+        assert_eq!(
+            series("aws_iam_authenticator_sts_connection_failures_total{"),
+            1
+        );
+        assert_eq!(series("aws_iam_authenticator_sts_responses_total{"), 3);
+        assert_eq!(series("aws_iam_authenticator_sts_throttling_total{"), 1);
+        assert!(text.contains(
+            "aws_iam_authenticator_sts_responses_total{ResponseCode=\"403\",StsRegion=\"other\"} 10000"
+        ));
+        assert!(text.contains(
+            "aws_iam_authenticator_sts_responses_total{ResponseCode=\"403\",StsRegion=\"us-west-2\"} 1"
+        ));
+        // Each partition keeps its own regions.
+        let cn = Metrics::for_partition(Partition::AwsCn);
+        assert_eq!(cn.region_label("cn-north-1"), "cn-north-1");
+        assert_eq!(cn.region_label("us-west-2"), "other");
+        assert_eq!(cn.region_label("global"), "global");
     }
 }

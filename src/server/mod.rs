@@ -83,7 +83,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     }
     let tls = tls::server_config(&pair).map_err(ServerError::Tls)?;
 
-    let metrics = Arc::new(metrics::Metrics::new());
+    let metrics = Arc::new(metrics::Metrics::for_partition(options.partition));
     let backends = Arc::new(backends::Backends::new(
         options.clone(),
         metrics.clone(),

@@ -125,6 +125,17 @@ pub enum TokenError {
         /// The host as written.
         host: String,
     },
+    /// Stricter than upstream: the host passed upstream's checks, but its region label
+    /// does not match the partition's region pattern from the SDK's partition metadata
+    /// ([`Partition::region_regex`]). Upstream accepts any well-formed label, so
+    /// `sts.s3.amazonaws.com` (an S3 bucket endpoint) would be called. The server's
+    /// own region (the fallback host) is exempt.
+    RegionNotInPartition {
+        /// The region label of the host.
+        region: String,
+        /// The server's partition.
+        partition: Partition,
+    },
     /// The path is not exactly `/`.
     UnexpectedPath,
     /// Stricter than upstream: the URL has a `#` fragment (Go drops it silently).
@@ -176,6 +187,13 @@ pub enum TokenError {
     DateInFuture {
         /// When the URL claims to have been signed.
         signed_at: OffsetDateTime,
+    },
+    /// Stricter than upstream: `X-Amz-Algorithm`, `X-Amz-Credential` or
+    /// `X-Amz-Signature` is missing or empty. Every SigV4 presigned URL carries all
+    /// three; without them STS can only refuse, so the call is not made.
+    MissingSigningParameter {
+        /// The parameter's canonical name.
+        name: &'static str,
     },
 }
 
@@ -250,6 +268,8 @@ impl TokenError {
                 | TokenError::QueryNotUtf8
                 | TokenError::ClusterIdHeaderSignedTwice
                 | TokenError::DateInFuture { .. }
+                | TokenError::RegionNotInPartition { .. }
+                | TokenError::MissingSigningParameter { .. }
         )
     }
 }
@@ -331,6 +351,13 @@ impl fmt::Display for TokenError {
                     "partition {{{partition}}} does not support hostname {host}"
                 )
             }
+            TokenError::RegionNotInPartition { region, partition } => write!(
+                f,
+                "region {} of the pre-signed URL host is not a region of partition \
+                 {partition} (must match {})",
+                go_quote(region),
+                partition.region_regex()
+            ),
             TokenError::UnexpectedPath => f.write_str("unexpected path in pre-signed URL"),
             TokenError::Fragment => f.write_str("unexpected fragment in pre-signed URL"),
             TokenError::MalformedQuery => f.write_str("malformed query parameter"),
@@ -379,6 +406,9 @@ impl fmt::Display for TokenError {
                  server's clock) {}",
                 go_time_string(*signed_at)
             ),
+            TokenError::MissingSigningParameter { name } => {
+                write!(f, "{name} parameter must be present in pre-signed URL")
+            }
         }
     }
 }
@@ -431,12 +461,30 @@ pub enum VerifyError {
     /// STS answered 200 but the body or the identity in it is unusable (unparsable
     /// JSON/XML, an invalid ARN, a malformed `UserId`).
     StsResponse(String),
+    /// STS's answer was longer than the cap; reading stopped there.
+    StsResponseTooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// Not sent: every STS slot is in use and the queue of requests waiting for one is
+    /// full. The webhook answers 429 with `Retry-After`, as for STS throttling, rather
+    /// than holding ever more requests.
+    StsBusy {
+        /// STS calls allowed at once.
+        in_flight: usize,
+        /// Requests allowed to wait for a slot.
+        waiting: usize,
+    },
 }
 
 impl VerifyError {
-    /// True when STS throttled the request (the webhook answers 429).
+    /// True when STS throttled the request, or the server's own STS queue is full (the
+    /// webhook answers 429).
     pub fn is_throttling(&self) -> bool {
-        matches!(self, VerifyError::StsThrottled { .. })
+        matches!(
+            self,
+            VerifyError::StsThrottled { .. } | VerifyError::StsBusy { .. }
+        )
     }
 
     /// Label for upstream's `authenticate_latency_seconds{result}`:
@@ -445,7 +493,9 @@ impl VerifyError {
     pub fn metric_result(&self) -> &'static str {
         match self {
             VerifyError::Format(_) => metric_label::INVALID_TOKEN,
-            VerifyError::StsThrottled { .. } => metric_label::STS_THROTTLING,
+            VerifyError::StsThrottled { .. } | VerifyError::StsBusy { .. } => {
+                metric_label::STS_THROTTLING
+            }
             _ => metric_label::STS_ERROR,
         }
     }
@@ -480,6 +530,15 @@ impl fmt::Display for VerifyError {
             VerifyError::StsResponse(message) => {
                 write!(f, "sts getCallerIdentity failed: {message}")
             }
+            VerifyError::StsResponseTooLarge { limit } => write!(
+                f,
+                "sts getCallerIdentity failed: response larger than {limit} bytes"
+            ),
+            VerifyError::StsBusy { in_flight, waiting } => write!(
+                f,
+                "sts getCallerIdentity not attempted: all {in_flight} STS slots are busy and \
+                 {waiting} requests are already waiting"
+            ),
         }
     }
 }
@@ -631,6 +690,17 @@ mod tests {
                 false,
             ),
             (
+                TokenError::RegionNotInPartition {
+                    region: "s3".into(),
+                    partition: Partition::Aws,
+                },
+                format!(
+                    "{p}region \"s3\" of the pre-signed URL host is not a region of partition \
+                     aws (must match ^(us|eu|ap|sa|ca|me|af|il|mx)\\-\\w+\\-\\d+$)"
+                ),
+                true,
+            ),
+            (
                 TokenError::UnexpectedPath,
                 format!("{p}unexpected path in pre-signed URL"),
                 false,
@@ -727,6 +797,13 @@ mod tests {
                 ),
                 true,
             ),
+            (
+                TokenError::MissingSigningParameter {
+                    name: "X-Amz-Signature",
+                },
+                format!("{p}X-Amz-Signature parameter must be present in pre-signed URL"),
+                true,
+            ),
         ];
         for (err, text, strict) in cases {
             assert_eq!(err.to_string(), text, "{err:?}");
@@ -805,6 +882,22 @@ mod tests {
                  endpoint. Body:  ",
                 "sts_error",
                 false,
+            ),
+            (
+                VerifyError::StsResponseTooLarge { limit: 65536 },
+                "sts getCallerIdentity failed: response larger than 65536 bytes",
+                "sts_error",
+                false,
+            ),
+            (
+                VerifyError::StsBusy {
+                    in_flight: 32,
+                    waiting: 128,
+                },
+                "sts getCallerIdentity not attempted: all 32 STS slots are busy and 128 \
+                 requests are already waiting",
+                "sts_throttling",
+                true,
             ),
             (
                 VerifyError::StsResponse("malformed UserID \"x\"".into()),

@@ -31,10 +31,14 @@ const MAX_CACHED_HOSTS: usize = 256;
 /// 4. the host must be one of the SDK's STS endpoints for that region (FIPS and
 ///    dual-stack each on and off), or else `sts.<server region>.<partition domain>` or
 ///    `sts.<server region>.<dual-stack domain>` (accepted at once);
-/// 5. the labels after the region must be the partition's domain or dual-stack domain.
+/// 5. the labels after the region must be the partition's domain or dual-stack domain;
+/// 6. (not upstream's) the region must match the partition's region pattern from the
+///    SDK's partition metadata, unless it is the server's own region.
 ///
-/// As upstream documents, any well-formed `sts.<region>.amazonaws.com` passes in `aws`,
-/// even for a region that does not exist: the SDK falls back to the commercial domain.
+/// Upstream accepts any well-formed `sts.<label>.amazonaws.com` in `aws`, even for a
+/// label that is no region (`sts.s3.amazonaws.com` is an S3 bucket host): the SDK falls
+/// back to the commercial domain. Rule 6 closes that; a new region that follows the
+/// partition's naming keeps working without an SDK update.
 #[derive(Debug)]
 pub struct HostPolicy {
     partition: Partition,
@@ -75,6 +79,7 @@ impl HostPolicy {
             return Ok(region);
         }
         self.verify_format(host, &region)?;
+        self.verify_region_in_partition(host, &region)?;
         let mut accepted = self
             .accepted
             .write()
@@ -134,6 +139,26 @@ impl HostPolicy {
                 host: host.to_owned(),
             })
         }
+    }
+
+    /// Beyond upstream, after its checks (so that where upstream refuses, its message
+    /// is the one given): the region label must match the partition's region pattern
+    /// ([`Partition::region_matches`]). New regions keep working; labels such as `s3`
+    /// or `s3-accelerate`, which upstream's syntax admits and the SDK resolves to a host
+    /// on the partition's domain that is not STS, are refused before any network call.
+    /// The global endpoint and the server's own region (the fallback hosts) are exempt:
+    /// neither is chosen by the caller.
+    fn verify_region_in_partition(&self, host: &str, region: &str) -> Result<(), TokenError> {
+        if region == "global"
+            || self.partition.region_matches(region)
+            || self.fallback_hosts().iter().any(|h| h == host)
+        {
+            return Ok(());
+        }
+        Err(TokenError::RegionNotInPartition {
+            region: region.to_owned(),
+            partition: self.partition,
+        })
     }
 
     /// Upstream's `getDefaultHostNamesForRegion(partition, serverRegion, "sts")`; empty
@@ -312,14 +337,17 @@ mod tests {
             ),
             // The SDK falls back to the commercial domain for unknown regions, so any
             // well-formed commercial host passes.
-            ("aws", "sts.not-a-region.amazonaws.com", true, ""),
+            // Stricter than upstream (which accepts the next and the last row): the
+            // label must match the partition's region pattern, unless it is the
+            // server's own region.
+            ("aws", "sts.not-a-region.amazonaws.com", false, ""),
             (
                 "aws",
                 "sts.not-a-region.amazonaws.com",
                 true,
                 "not-a-region",
             ),
-            ("aws", "sts.not-a-region.amazonaws.com", true, "us-west-2"),
+            ("aws", "sts.not-a-region.amazonaws.com", false, "us-west-2"),
             ("aws-cn", "sts.not-a-region3.amazonaws.com.cn", false, ""),
             (
                 "aws-cn",
@@ -403,6 +431,71 @@ mod tests {
         ));
     }
 
+    /// Labels upstream's syntax admits and the SDK resolves onto the partition's domain,
+    /// though they are no STS region: refused, after upstream's own checks passed.
+    #[test]
+    fn labels_outside_the_partitions_region_pattern_are_refused() {
+        let aws = HostPolicy::new(Partition::Aws, None);
+        for (host, region) in [
+            ("sts.s3.amazonaws.com", "s3"),
+            ("sts.s3-accelerate.amazonaws.com", "s3-accelerate"),
+            ("sts.s3-us-west-2.amazonaws.com", "s3-us-west-2"),
+            ("sts.s3.api.aws", "s3"),
+            ("sts-fips.s3.amazonaws.com", "s3"),
+            ("sts.ec2.amazonaws.com", "ec2"),
+            ("sts.us-gov-west-1.amazonaws.com", "us-gov-west-1"),
+        ] {
+            assert_eq!(
+                aws.check(host),
+                Err(TokenError::RegionNotInPartition {
+                    region: region.into(),
+                    partition: Partition::Aws,
+                }),
+                "{host}"
+            );
+        }
+        assert!(aws.accepted.read().unwrap().is_empty());
+        // Real and future regions of the partition still pass, in every flavour.
+        for host in [
+            "sts.us-west-2.amazonaws.com",
+            "sts.mx-central-1.amazonaws.com",
+            "sts.ap-southeast-9.amazonaws.com",
+            "sts-fips.eu-south-7.amazonaws.com",
+            "sts.il-central-1.api.aws",
+            "sts.amazonaws.com",
+        ] {
+            assert!(aws.check(host).is_ok(), "{host}");
+        }
+        // Where upstream refuses, its own error is still the one reported.
+        assert!(matches!(
+            aws.check("sts.s3_x.amazonaws.com"),
+            Err(TokenError::InvalidRegion { .. })
+        ));
+        assert!(matches!(
+            aws.check("sts.s3.amazonaws.com.cn"),
+            Err(TokenError::UnexpectedHostname { .. })
+        ));
+        // Other partitions use their own patterns.
+        let cn = HostPolicy::new(Partition::AwsCn, None);
+        assert!(cn.check("sts.cn-south-1.amazonaws.com.cn").is_ok());
+        assert!(matches!(
+            cn.check("sts.s3.amazonaws.com.cn"),
+            Err(TokenError::UnexpectedHostname { .. })
+        ));
+        let gov = HostPolicy::new(Partition::AwsUsGov, None);
+        assert!(gov.check("sts.us-gov-west-1.amazonaws.com").is_ok());
+        assert!(matches!(
+            gov.check("sts.us-east-1.amazonaws.com"),
+            Err(TokenError::RegionNotInPartition { .. })
+        ));
+        let eusc = HostPolicy::new(Partition::AwsEusc, None);
+        assert!(eusc.check("sts.eusc-de-east-1.amazonaws.eu").is_ok());
+        // The server's own region is exempt, whatever its name.
+        let own = HostPolicy::new(Partition::Aws, Some("local-zone".into()));
+        assert!(own.check("sts.local-zone.amazonaws.com").is_ok());
+        assert!(own.check("sts.s3.amazonaws.com").is_err());
+    }
+
     #[test]
     fn default_host_names_like_upstream() {
         // Test_getDefaultHostNameForRegion.
@@ -444,17 +537,18 @@ mod tests {
             "us-west-2"
         );
 
-        // Every fake commercial region is valid, so a client can mint endless hosts.
+        // Every region that follows the partition's pattern is valid, so a client can
+        // mint endless hosts.
         for i in 0..(MAX_CACHED_HOSTS + 50) {
             policy
-                .check(&format!("sts.fake-{i}.amazonaws.com"))
+                .check(&format!("sts.us-fake{i}-1.amazonaws.com"))
                 .unwrap();
         }
         assert_eq!(policy.accepted.read().unwrap().len(), MAX_CACHED_HOSTS);
         // Hosts past the bound are still checked and accepted, just not remembered.
         assert_eq!(
-            policy.check("sts.fake-9999.amazonaws.com").unwrap(),
-            "fake-9999"
+            policy.check("sts.us-fake9999-1.amazonaws.com").unwrap(),
+            "us-fake9999-1"
         );
     }
 

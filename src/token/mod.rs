@@ -1,4 +1,4 @@
-//! Tokens: minting them ([`generate`]) and checking them ([`verify`], then [`sts`]).
+//! Tokens: minting them ([`generate`](mod@generate)) and checking them ([`verify`], then [`sts`]).
 //!
 //! Mirrors upstream's `pkg/token`. Verification is split in two on purpose: [`verify`]
 //! is a pure function of the token and the time that performs every local check, so it
@@ -24,6 +24,6 @@ pub use sts::StsClient;
 pub use verify::{PresignedRequest, TOKEN_PREFIX, Verifier};
 
 /// The header that binds a token to a cluster: signed into the presigned URL by
-/// [`generate`], required among the signed headers by [`verify`], and sent with the
+/// [`generate()`], required among the signed headers by [`verify`], and sent with the
 /// server's own cluster ID by [`sts`].
 pub const CLUSTER_ID_HEADER: &str = "x-k8s-aws-id";

@@ -5,10 +5,12 @@
 //! or XML, throttling, errors, garbage) is a pure function that tests can drive with
 //! bytes. The identity derived from a decoded answer is [`super::identity`]'s.
 //!
-//! Upstream parses only JSON (it asks for `accept: application/json`) and fails on an
-//! XML body with `invalid character '<'…`. This port also accepts STS's native XML
-//! answer, chosen by sniffing the first non-space byte, so a proxy or endpoint that
-//! ignores `accept` still works; the identity extracted is the same.
+//! Only the format that was asked for is accepted ([`ResponseFormat`]): the server asks
+//! for JSON, as upstream does, and like upstream fails on an XML body with
+//! `invalid character '<'…`. An answer must also be a whole `GetCallerIdentity` answer:
+//! `Arn`, `UserId` and `Account` present and non-empty (upstream lets empty fields
+//! through to a later, vaguer ARN error). STS's native XML is decoded when XML was
+//! asked for.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::fmt;
@@ -22,6 +24,25 @@ use crate::token::error::VerifyError;
 /// How much of an error body is kept in [`VerifyError`] (and so in logs).
 const MAX_ERROR_BODY: usize = 1024;
 
+/// The answer format asked of STS (the `Accept` header), and the only one accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseFormat {
+    /// `application/json` (what upstream and the server ask for).
+    Json,
+    /// `text/xml`, STS's native format.
+    Xml,
+}
+
+impl ResponseFormat {
+    /// The `Accept` header value that asks for this format.
+    pub fn accept(self) -> &'static str {
+        match self {
+            ResponseFormat::Json => "application/json",
+            ResponseFormat::Xml => "text/xml",
+        }
+    }
+}
+
 /// What STS said (GetCallerIdentityResult).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallerIdentity {
@@ -33,16 +54,19 @@ pub struct CallerIdentity {
     pub user_id: String,
 }
 
-/// Classifies an STS HTTP answer: 200 → parse JSON (`{"GetCallerIdentityResponse":{"GetCallerIdentityResult":{"Account","Arn","UserId"},...}}`, key matching case-insensitive like Go) or XML (STS's `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn/><UserId/><Account/>…`, parse with aws-smithy-xml), chosen by sniffing the first non-space byte (`<` → XML); non-200 whose body contains "Throttling" → StsThrottled; other non-200 → StsStatus. Bodies in errors are truncated to 1 KiB.
+/// Classifies an STS HTTP answer: 200 → parse it in the `format` that was asked for,
+/// JSON (`{"GetCallerIdentityResponse":{"GetCallerIdentityResult":{"Account","Arn","UserId"},...}}`, key matching case-insensitive like Go) or XML (STS's `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn/><UserId/><Account/>…`, parse with aws-smithy-xml); non-200 whose body contains "Throttling" → StsThrottled; other non-200 → StsStatus. Bodies in errors are truncated to 1 KiB.
 ///
 /// JSON follows Go's `encoding/json` into upstream's wrapper struct: keys match
 /// case-insensitively (the last match wins), unknown keys are ignored, `null` leaves a
-/// field empty, and a value of the wrong type is an error. Missing fields stay empty
-/// (and then fail ARN canonicalisation, as upstream).
+/// field empty, and a value of the wrong type is an error. A 200 answer whose `Arn`,
+/// `UserId` or `Account` is missing or empty is refused: it is no `GetCallerIdentity`
+/// answer.
 pub fn parse_sts_response(
     status: u16,
     body: &[u8],
     sts_region: &str,
+    format: ResponseFormat,
 ) -> Result<CallerIdentity, VerifyError> {
     if status != 200 {
         let text = String::from_utf8_lossy(body);
@@ -57,15 +81,30 @@ pub fn parse_sts_response(
             body: truncate_body(&text),
         });
     }
-    let first = body
-        .iter()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-    let parsed = if first == Some(&b'<') {
-        parse_xml(body)
-    } else {
-        parse_json(body)
+    let parsed = match format {
+        ResponseFormat::Json => parse_json(body),
+        ResponseFormat::Xml => parse_xml(body),
     };
-    parsed.map_err(VerifyError::StsResponse)
+    parsed
+        .and_then(require_complete)
+        .map_err(VerifyError::StsResponse)
+}
+
+/// A `GetCallerIdentity` answer names the caller fully; one that does not is refused
+/// here, with the field that is missing.
+fn require_complete(caller: CallerIdentity) -> Result<CallerIdentity, String> {
+    for (field, value) in [
+        ("Arn", &caller.arn),
+        ("UserId", &caller.user_id),
+        ("Account", &caller.account),
+    ] {
+        if value.is_empty() {
+            return Err(format!(
+                "malformed GetCallerIdentity response: no {field} in GetCallerIdentityResult"
+            ));
+        }
+    }
+    Ok(caller)
 }
 
 /// At most [`MAX_ERROR_BODY`] bytes of `text`, cut on a character boundary.
@@ -453,7 +492,7 @@ mod tests {
             "Alice",
         );
         assert_eq!(
-            parse_sts_response(200, body.as_bytes(), "global").unwrap(),
+            parse_sts_response(200, body.as_bytes(), "global", ResponseFormat::Json).unwrap(),
             caller(
                 "arn:aws:iam::123456789012:user/Alice",
                 "123456789012",
@@ -472,7 +511,7 @@ mod tests {
         let with_decl = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}");
         for body in [body.clone(), format!("  \n{body}"), with_decl] {
             assert_eq!(
-                parse_sts_response(200, body.as_bytes(), "us-west-2").unwrap(),
+                parse_sts_response(200, body.as_bytes(), "us-west-2", ResponseFormat::Xml).unwrap(),
                 caller(
                     "arn:aws:sts::123456789012:assumed-role/Admin/s",
                     "123456789012",
@@ -483,7 +522,9 @@ mod tests {
         // Entities are decoded.
         let body = xml("arn:aws:iam::1:user/a&amp;b", "1", "X");
         assert_eq!(
-            parse_sts_response(200, body.as_bytes(), "r").unwrap().arn,
+            parse_sts_response(200, body.as_bytes(), "r", ResponseFormat::Xml)
+                .unwrap()
+                .arn,
             "arn:aws:iam::1:user/a&b"
         );
     }
@@ -495,30 +536,84 @@ mod tests {
         let body = r#"{"getcalleridentityresponse":{"GETCALLERIDENTITYRESULT":{
             "aRN":"first","arn":"arn:aws:iam::1:user/u","account":"1","UserID":null,
             "userid":"U","Extra":[1,2,{"x":null}]},"ResponseMetadata":null},"Other":true}"#;
-        let got = parse_sts_response(200, body.as_bytes(), "r").unwrap();
+        let got = parse_sts_response(200, body.as_bytes(), "r", ResponseFormat::Json).unwrap();
         assert_eq!(got, caller("arn:aws:iam::1:user/u", "1", "U"));
+        // (Below, the decoder alone: the answers are incomplete, which the full parse
+        // refuses, see `only_whole_answers_in_the_asked_format`.)
         let body = "{\"GetCallerIdentityResponse\":{\"GetCallerIdentityResult\":{\"Account\":\"9\"}},\
                     \"GetCallerIdentityRespon\u{17f}e\":{\"GetCallerIdentityResult\":{\"Arn\":\"A\"}}}";
-        let got = parse_sts_response(200, body.as_bytes(), "r").unwrap();
+        let got = parse_json(body.as_bytes()).unwrap();
         // A second match merges into the same struct, as Go does.
         assert_eq!(got, caller("A", "9", ""));
         assert!(go_json_key_matches("USERI\u{212a}D", "UserIkD"));
         assert!(!go_json_key_matches("UserIds", "UserId"));
         // An empty object: every field stays empty.
-        assert_eq!(
-            parse_sts_response(200, b" {} ", "r").unwrap(),
-            CallerIdentity::default()
+        assert_eq!(parse_json(b" {} ").unwrap(), CallerIdentity::default());
+    }
+
+    /// Only the format asked for, and only a whole answer: upstream would pass an answer
+    /// with empty fields on to a vaguer ARN error.
+    #[test]
+    fn only_whole_answers_in_the_asked_format() {
+        let arn = "arn:aws:iam::123456789012:user/Alice";
+        let as_json = json(arn, "123456789012", "AIDAALICE");
+        let as_xml = xml(arn, "123456789012", "AIDAALICE");
+        // XML when JSON was asked: upstream's JSON error.
+        let m = sts_message(
+            parse_sts_response(200, as_xml.as_bytes(), "r", ResponseFormat::Json).unwrap_err(),
         );
+        assert_eq!(m, "invalid character '<' looking for beginning of value");
+        // JSON when XML was asked.
+        let m = sts_message(
+            parse_sts_response(200, as_json.as_bytes(), "r", ResponseFormat::Xml).unwrap_err(),
+        );
+        assert!(m.starts_with("invalid XML in STS response"), "{m}");
+        // Missing or empty fields, in either format.
+        for (body, missing) in [
+            (json("", "123456789012", "AIDAALICE"), "Arn"),
+            (json(arn, "123456789012", ""), "UserId"),
+            (json(arn, "", "AIDAALICE"), "Account"),
+            ("{}".to_string(), "Arn"),
+            ("{\"GetCallerIdentityResponse\":null}".to_string(), "Arn"),
+            (
+                "{\"GetCallerIdentityResponse\":{\"GetCallerIdentityResult\":{\"Arn\":null,\"UserId\":\"U\",\"Account\":\"1\"}}}".to_string(),
+                "Arn",
+            ),
+        ] {
+            let m = sts_message(
+                parse_sts_response(200, body.as_bytes(), "r", ResponseFormat::Json).unwrap_err(),
+            );
+            assert_eq!(
+                m,
+                format!(
+                    "malformed GetCallerIdentity response: no {missing} in GetCallerIdentityResult"
+                ),
+                "{body}"
+            );
+        }
+        let m = sts_message(
+            parse_sts_response(
+                200,
+                xml(arn, "123456789012", "").as_bytes(),
+                "r",
+                ResponseFormat::Xml,
+            )
+            .unwrap_err(),
+        );
+        assert!(m.contains("no UserId"), "{m}");
+        assert_eq!(ResponseFormat::Json.accept(), "application/json");
+        assert_eq!(ResponseFormat::Xml.accept(), "text/xml");
     }
 
     #[test]
     fn malformed_json_is_an_sts_response_error() {
         // TestVerifyUnmarshalJSONError.
-        let m = sts_message(parse_sts_response(200, b"xxxx", "r").unwrap_err());
+        let m =
+            sts_message(parse_sts_response(200, b"xxxx", "r", ResponseFormat::Json).unwrap_err());
         assert_eq!(m, "invalid character 'x' looking for beginning of value");
-        let m = sts_message(parse_sts_response(200, b"", "r").unwrap_err());
+        let m = sts_message(parse_sts_response(200, b"", "r", ResponseFormat::Json).unwrap_err());
         assert_eq!(m, "unexpected end of JSON input");
-        let m = sts_message(parse_sts_response(200, b"'", "r").unwrap_err());
+        let m = sts_message(parse_sts_response(200, b"'", "r", ResponseFormat::Json).unwrap_err());
         assert_eq!(m, "invalid character '\\'' looking for beginning of value");
         for body in [
             &b"{\"GetCallerIdentityResponse\":"[..],
@@ -531,7 +626,7 @@ mod tests {
             b"{\"GetCallerIdentityResponse\":{\"GetCallerIdentityResult\":[]}}",
             b"{\"GetCallerIdentityResponse\":{\"ResponseMetadata\":{\"RequestId\":{}}}}",
         ] {
-            let err = parse_sts_response(200, body, "r").unwrap_err();
+            let err = parse_sts_response(200, body, "r", ResponseFormat::Json).unwrap_err();
             assert!(
                 matches!(err, VerifyError::StsResponse(_)),
                 "{:?}",
@@ -547,6 +642,7 @@ mod tests {
                 200,
                 b"{\"GetCallerIdentityResponse\":{\"GetCallerIdentityResult\":{\"Arn\":5}}}",
                 "r",
+                ResponseFormat::Json,
             )
             .unwrap_err(),
         );
@@ -557,7 +653,8 @@ mod tests {
             ),
             "{m}"
         );
-        let m = sts_message(parse_sts_response(200, b"[1]", "r").unwrap_err());
+        let m =
+            sts_message(parse_sts_response(200, b"[1]", "r", ResponseFormat::Json).unwrap_err());
         assert!(
             m.starts_with(
                 "json: cannot unmarshal array into Go value of type token.getCallerIdentityWrapper"
@@ -583,7 +680,7 @@ mod tests {
             b"<",
         ];
         for body in cases {
-            let err = parse_sts_response(200, body, "r").unwrap_err();
+            let err = parse_sts_response(200, body, "r", ResponseFormat::Xml).unwrap_err();
             let VerifyError::StsResponse(m) = &err else {
                 panic!("{err:?}");
             };
@@ -593,12 +690,14 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
-        let m = sts_message(parse_sts_response(200, cases[4], "r").unwrap_err());
+        let m =
+            sts_message(parse_sts_response(200, cases[4], "r", ResponseFormat::Xml).unwrap_err());
         assert_eq!(
             m,
             "invalid XML in STS response: no GetCallerIdentityResult element"
         );
-        let m = sts_message(parse_sts_response(200, cases[6], "r").unwrap_err());
+        let m =
+            sts_message(parse_sts_response(200, cases[6], "r", ResponseFormat::Xml).unwrap_err());
         assert_eq!(
             m,
             "invalid XML in STS response: unexpected root element <ErrorResponse>"
@@ -617,7 +716,8 @@ mod tests {
             (400, &xml_body[..]),
             (503, &xml_body[..]),
         ] {
-            let err = parse_sts_response(status, body, "us-west-2").unwrap_err();
+            let err =
+                parse_sts_response(status, body, "us-west-2", ResponseFormat::Json).unwrap_err();
             assert!(err.is_throttling(), "{err:?}");
             assert_eq!(err.metric_result(), "sts_throttling");
             assert_eq!(
@@ -633,31 +733,32 @@ mod tests {
     #[test]
     fn other_statuses() {
         // TestVerifyHTTP403.
-        let err = parse_sts_response(403, b" ", "global").unwrap_err();
+        let err = parse_sts_response(403, b" ", "global", ResponseFormat::Json).unwrap_err();
         assert_eq!(
             err.to_string(),
             "sts getCallerIdentity failed: error from AWS (expected 200, got 403) on global \
              endpoint. Body:  "
         );
         assert_eq!(err.metric_result(), "sts_error");
-        let err = parse_sts_response(500, b"Internal Failure", "us-west-2").unwrap_err();
+        let err = parse_sts_response(500, b"Internal Failure", "us-west-2", ResponseFormat::Json)
+            .unwrap_err();
         assert!(matches!(
             &err,
             VerifyError::StsStatus { status: 500, region, body }
                 if region == "us-west-2" && body == "Internal Failure"
         ));
         // A 302 is not followed: it is just another non-200.
-        let err = parse_sts_response(302, b"", "r").unwrap_err();
+        let err = parse_sts_response(302, b"", "r", ResponseFormat::Json).unwrap_err();
         assert!(matches!(err, VerifyError::StsStatus { status: 302, .. }));
         // Even a well-formed identity is refused on a non-200 status.
         let body = json("arn:aws:iam::1:user/u", "1", "U");
-        assert!(parse_sts_response(201, body.as_bytes(), "r").is_err());
+        assert!(parse_sts_response(201, body.as_bytes(), "r", ResponseFormat::Json).is_err());
     }
 
     #[test]
     fn error_bodies_are_truncated() {
         let long = "é".repeat(1000); // 2000 bytes
-        let err = parse_sts_response(500, long.as_bytes(), "r").unwrap_err();
+        let err = parse_sts_response(500, long.as_bytes(), "r", ResponseFormat::Json).unwrap_err();
         let VerifyError::StsStatus { body, .. } = &err else {
             panic!("{err:?}")
         };
@@ -665,7 +766,7 @@ mod tests {
         assert_eq!(body.len(), 1024 + "... [truncated]".len());
         // Throttling is detected anywhere in the body, even past the cut.
         let late = format!("{}Throttling", "x".repeat(5000));
-        let err = parse_sts_response(400, late.as_bytes(), "r").unwrap_err();
+        let err = parse_sts_response(400, late.as_bytes(), "r", ResponseFormat::Json).unwrap_err();
         let VerifyError::StsThrottled { body } = &err else {
             panic!("{err:?}")
         };
@@ -678,10 +779,20 @@ mod tests {
     fn end_to_end_json_and_xml_agree() {
         let arn = "arn:aws:sts::111122223333:assumed-role/Admin/admin-session";
         let uid = "AROAIIRR6I5NDJBWMIRQQ:admin-session";
-        let from_json =
-            parse_sts_response(200, json(arn, "111122223333", uid).as_bytes(), "r").unwrap();
-        let from_xml =
-            parse_sts_response(200, xml(arn, "111122223333", uid).as_bytes(), "r").unwrap();
+        let from_json = parse_sts_response(
+            200,
+            json(arn, "111122223333", uid).as_bytes(),
+            "r",
+            ResponseFormat::Json,
+        )
+        .unwrap();
+        let from_xml = parse_sts_response(
+            200,
+            xml(arn, "111122223333", uid).as_bytes(),
+            "r",
+            ResponseFormat::Xml,
+        )
+        .unwrap();
         assert_eq!(from_json, from_xml);
         let id = identity_from_caller(from_json, "ASIA", "sts.amazonaws.com").unwrap();
         assert_eq!(id.canonical_arn, "arn:aws:iam::111122223333:role/Admin");

@@ -17,7 +17,9 @@
 //! 12. `x-k8s-aws-id` among `X-Amz-SignedHeaders`;
 //! 13. `X-Amz-Expires` in `0..=900`;
 //! 14. `X-Amz-Date` present, well-formed and at most 15 minutes old;
-//! 15. the access key ID from `X-Amz-Credential`.
+//! 15. the access key ID from `X-Amz-Credential`;
+//! 16. (not upstream's) `X-Amz-Algorithm`, `X-Amz-Credential` and `X-Amz-Signature`
+//!     present and non-empty.
 //!
 //! The check is a pure function of the token and the time: no clock, no network, so
 //! it can be tested exhaustively and fuzzed. Only a token that passes reaches STS, which
@@ -36,6 +38,10 @@
 //! * query keys or values that are not UTF-8 once percent-decoded;
 //! * `x-k8s-aws-id` listed more than once in `X-Amz-SignedHeaders`;
 //! * an `X-Amz-Date` more than 5 minutes in the future (see [`MAX_FUTURE_SKEW`]);
+//! * a missing or empty `X-Amz-Algorithm`, `X-Amz-Credential` or `X-Amz-Signature`
+//!   (STS could only refuse such a URL; checked last, so upstream's messages stand);
+//! * a host region that does not follow the partition's region pattern (see
+//!   [`HostPolicy`]);
 //! * a scheme other than exactly `https` (Go lowercases `HTTPS`);
 //! * `\r` or `\n` in the base64 text (Go skips them) and non-zero trailing bits in its
 //!   last character (Go ignores them).
@@ -96,6 +102,15 @@ const ALLOWED_PARAMETERS: [&str; 9] = [
     "x-amz-security-token",
     "x-amz-signature",
     "x-amz-signedheaders",
+];
+
+/// The SigV4 presigning parameters (lowercase key, canonical name) a URL must carry to
+/// be forwarded. Upstream forwards without them and lets STS refuse; checking first
+/// spares an STS round trip (and a slot) per unsigned token.
+const SIGNING_PARAMETERS: [(&str, &str); 3] = [
+    ("x-amz-algorithm", "X-Amz-Algorithm"),
+    ("x-amz-credential", "X-Amz-Credential"),
+    ("x-amz-signature", "X-Amz-Signature"),
 ];
 
 /// A token that passed every local check: what to send to STS.
@@ -252,6 +267,13 @@ impl Verifier {
             .is_some_and(|limit| signed_at > limit);
         if future {
             return Err(TokenError::DateInFuture { signed_at });
+        }
+
+        // 16. The SigV4 presigning parameters, after every upstream check.
+        for (key, name) in SIGNING_PARAMETERS {
+            if get(key).is_empty() {
+                return Err(TokenError::MissingSigningParameter { name });
+            }
         }
 
         Ok(PresignedRequest {
@@ -441,10 +463,14 @@ mod tests {
         check(&to_token(url))
     }
 
+    /// The SigV4 parameters every forwarded URL needs (the signature is not checked
+    /// locally).
+    const SIGNING: &str = "&x-amz-algorithm=AWS4-HMAC-SHA256&x-amz-credential=AKID%2F20230428%2Fus-west-2%2Fsts%2Faws4_request&x-amz-signature=0123abcd";
+
     /// A URL that passes, with `extra` appended to the query.
     fn good_url(host: &str, extra: &str) -> String {
         format!(
-            "https://{host}/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date={}&x-amz-expires=60{extra}",
+            "https://{host}/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date={}&x-amz-expires=60{SIGNING}{extra}",
             amz_date(NOW)
         )
     }
@@ -653,11 +679,11 @@ mod tests {
             let req = check_url(&good_url(&host, "")).unwrap();
             assert_eq!(req.host, host);
             assert_eq!(req.sts_region, region);
-            assert_eq!(req.access_key_id, "");
+            assert_eq!(req.access_key_id, "AKID");
         }
         // Upstream's validURL: global endpoint, mixed-case keys, a credential.
         let url = format!(
-            "https://sts.amazonaws.com/?action=GetCallerIdentity&X-Amz-Credential=ASIABCDEFGHIJKLMNOPQ%2F20191216%2Fus-west-2%2Fs3%2Faws4_request&x-amz-signedheaders=x-k8s-aws-id&x-amz-expires=60&x-amz-date={}",
+            "https://sts.amazonaws.com/?action=GetCallerIdentity&X-Amz-Credential=ASIABCDEFGHIJKLMNOPQ%2F20191216%2Fus-west-2%2Fs3%2Faws4_request&x-amz-signedheaders=x-k8s-aws-id&x-amz-expires=60&x-amz-date={}&x-amz-algorithm=AWS4-HMAC-SHA256&x-amz-signature=00",
             amz_date(NOW)
         );
         let req = check_url(&url).unwrap();
@@ -676,9 +702,9 @@ mod tests {
         assert!(check_url(&good_url("sts-fips.us-west-2.amazonaws.com", "")).is_ok());
         assert!(check_url(&good_url("sts.us-west-2.api.aws", "")).is_ok());
         // Every allowed key, in any case; empty segments; `+` in values.
-        let all = good_url(
-            "sts.amazonaws.com",
-            "&&VERSION=2011-06-15&X-AMZ-ALGORITHM=AWS4-HMAC-SHA256&x-Amz-Security-Token=a+b%2Bc&X-Amz-Signature=00&",
+        let all = format!(
+            "https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date={}&x-amz-expires=60&&VERSION=2011-06-15&X-AMZ-ALGORITHM=AWS4-HMAC-SHA256&x-Amz-Security-Token=a+b%2Bc&X-Amz-Signature=00&X-AMZ-CREDENTIAL=AKID%2Fx&",
+            amz_date(NOW)
         );
         assert!(check_url(&all).is_ok());
         // Expires bounds and sign (a literal `+` would decode to a space).
@@ -813,12 +839,11 @@ mod tests {
             assert_eq!(err, want, "{url}");
         }
         // Upstream accepts an uppercase region (the SDK echoes its case); the policy
-        // alone still does.
-        assert!(
-            HostPolicy::new(Partition::Aws, None)
-                .check("sts.US-WEST-2.amazonaws.com")
-                .is_ok()
-        );
+        // alone refuses it too, as the SDK's region pattern is case-sensitive.
+        assert!(matches!(
+            HostPolicy::new(Partition::Aws, None).check("sts.US-WEST-2.amazonaws.com"),
+            Err(TokenError::RegionNotInPartition { .. })
+        ));
         // Scheme without authority, opaque URL: no host.
         for url in ["https:/?action=x", "https:sts.amazonaws.com/?action=x"] {
             assert_eq!(check_url(url).unwrap_err(), TokenError::HostEmpty, "{url}");
@@ -977,7 +1002,7 @@ mod tests {
     fn strictness_future_date() {
         let url_at = |t: OffsetDateTime| {
             format!(
-                "https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date={}&x-amz-expires=60",
+                "https://sts.amazonaws.com/?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-date={}&x-amz-expires=60{SIGNING}",
                 amz_date(t)
             )
         };
@@ -991,6 +1016,52 @@ mod tests {
         assert!(matches!(
             check_url(&url).unwrap_err(),
             TokenError::DateInFuture { .. }
+        ));
+    }
+
+    /// Without the SigV4 presigning parameters STS can only refuse, so the URL is not
+    /// forwarded; the check comes after upstream's, so its messages stand.
+    #[test]
+    fn signing_parameters_are_required_before_forwarding() {
+        let url = good_url("sts.us-west-2.amazonaws.com", "");
+        assert!(check_url(&url).is_ok());
+        for (key, name) in [
+            ("x-amz-algorithm", "X-Amz-Algorithm"),
+            ("x-amz-credential", "X-Amz-Credential"),
+            ("x-amz-signature", "X-Amz-Signature"),
+        ] {
+            let value = url
+                .split('&')
+                .find(|kv| kv.starts_with(&format!("{key}=")))
+                .unwrap();
+            let missing = url.replace(&format!("&{value}"), "");
+            let empty = url.replace(value, &format!("{key}="));
+            for bad in [missing, empty] {
+                let err = check_url(&bad).unwrap_err();
+                assert_eq!(err, TokenError::MissingSigningParameter { name }, "{bad}");
+                assert!(err.is_stricter_than_upstream());
+                assert_eq!(
+                    err.to_string(),
+                    format!(
+                        "input token was not properly formatted: {name} parameter must be \
+                         present in pre-signed URL"
+                    )
+                );
+            }
+        }
+        // Any key case is accepted, as for every other parameter.
+        let upper = url
+            .replace("x-amz-algorithm=", "X-AMZ-ALGORITHM=")
+            .replace("x-amz-signature=", "X-Amz-Signature=");
+        assert!(check_url(&upper).is_ok());
+        // Upstream's own failures still win: an expired token without a signature is
+        // reported as expired.
+        let expired = good_url("sts.us-west-2.amazonaws.com", "")
+            .replace(&amz_date(NOW), "19900422T010203Z")
+            .replace("&x-amz-signature=0123abcd", "");
+        assert!(matches!(
+            check_url(&expired).unwrap_err(),
+            TokenError::Expired { .. }
         ));
     }
 
@@ -1274,10 +1345,7 @@ mod tests {
             state
         };
         let v = verifier(Partition::Aws);
-        let seed_url = good_url(
-            "sts.us-west-2.amazonaws.com",
-            "&X-Amz-Credential=AKID%2F20230428%2Fus-west-2%2Fsts%2Faws4_request",
-        );
+        let seed_url = good_url("sts.us-west-2.amazonaws.com", "");
         let alphabet = b"%#?&=;:/@[]+.-_AZaz09 \x00\x7f\xc3\xa9{}";
         for round in 0..3000 {
             let mut bytes = seed_url.clone().into_bytes();

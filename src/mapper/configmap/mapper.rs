@@ -144,8 +144,10 @@ mod tests {
             .expect("mapped");
         assert_eq!(user.username, "user-admin");
         // SSO only with the gate on.
-        let sso =
-            identity("arn:aws:iam::555555555555:role/AWSReservedSSO_ViewOnlyAccess_abcdef").build();
+        let sso = identity(
+            "arn:aws:iam::555555555555:role/AWSReservedSSO_ViewOnlyAccess_0123456789abcdef",
+        )
+        .build();
         assert_eq!(m.map(&sso), Err(MapError::NotMapped));
         let gated = ConfigMapMapper::from_parsed(parsed, true);
         assert_eq!(gated.map(&sso).expect("mapped").username, "viewer");
