@@ -388,3 +388,203 @@ fn with_tls_reason(error: ConnectorError, url: &Uri) -> ConnectorError {
 fn with_tls_reason(error: ConnectorError, _url: &Uri) -> ConnectorError {
     error
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use aws_smithy_types::body::SdkBody;
+
+    fn routed(https_proxy: &str, no_proxy: &str) -> RoutedConnector {
+        let tls = TlsContext::builder().build().unwrap();
+        RoutedConnector::new(
+            &tls,
+            ProxyConfig::from_values("", https_proxy, no_proxy, false),
+            HttpConnectorSettings::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .read_timeout(Duration::from_secs(5))
+                .build(),
+            None,
+        )
+    }
+
+    fn route(connector: &RoutedConnector, url: &str) -> Result<Route, String> {
+        connector.route(&url.parse().unwrap())
+    }
+
+    fn proxy(url: &str) -> Result<Route, String> {
+        Ok(Route::Proxy(url.parse().unwrap()))
+    }
+
+    #[test]
+    fn routes_follow_go_rules() {
+        let c = routed("http://proxy.corp:3128", "");
+        // STS and EC2 through the proxy; loopback and `localhost` never.
+        assert_eq!(
+            route(
+                &c,
+                "https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity"
+            ),
+            proxy("http://proxy.corp:3128")
+        );
+        assert_eq!(
+            route(&c, "https://ec2.eu-west-1.amazonaws.com/"),
+            proxy("http://proxy.corp:3128")
+        );
+        for local in [
+            "https://127.0.0.1:6443/",
+            "https://127.1.2.3/",
+            "https://localhost:6443/",
+            "https://[::1]:443/",
+        ] {
+            assert_eq!(route(&c, local), Ok(Route::Direct), "{local}");
+        }
+        // `http` targets use HTTP_PROXY, which is unset here.
+        assert_eq!(route(&c, "http://sts.amazonaws.com/"), Ok(Route::Direct));
+
+        // NO_PROXY: domains and their subdomains, `.domain`, CIDRs, ports, `*`.
+        let c = routed(
+            "proxy.corp:3128",
+            "amazonaws.com.cn, .internal ,10.0.0.0/8,api.example.test:8443",
+        );
+        assert_eq!(
+            route(&c, "https://sts.cn-north-1.amazonaws.com.cn/"),
+            Ok(Route::Direct)
+        );
+        assert_eq!(route(&c, "https://amazonaws.com.cn/"), Ok(Route::Direct));
+        assert_eq!(route(&c, "https://a.internal/"), Ok(Route::Direct));
+        assert_eq!(
+            route(&c, "https://internal/"),
+            proxy("http://proxy.corp:3128")
+        );
+        assert_eq!(route(&c, "https://10.1.2.3/"), Ok(Route::Direct));
+        assert_eq!(
+            route(&c, "https://11.1.2.3/"),
+            proxy("http://proxy.corp:3128")
+        );
+        assert_eq!(
+            route(&c, "https://api.example.test:8443/"),
+            Ok(Route::Direct)
+        );
+        assert_eq!(
+            route(&c, "https://api.example.test/"),
+            proxy("http://proxy.corp:3128")
+        );
+        let c = routed("http://proxy.corp:3128", "*");
+        assert_eq!(route(&c, "https://sts.amazonaws.com/"), Ok(Route::Direct));
+    }
+
+    #[test]
+    fn unsupported_or_broken_proxies_fail_the_request_clearly() {
+        let c = routed("socks5://127.0.0.1:1080", "");
+        let err = route(&c, "https://sts.amazonaws.com/").unwrap_err();
+        assert!(
+            err.starts_with("HTTPS_PROXY names a socks5 proxy, which is not supported"),
+            "{err}"
+        );
+        // Loopback still works: the proxy is never consulted for it.
+        assert_eq!(route(&c, "https://127.0.0.1/"), Ok(Route::Direct));
+
+        let c = routed("http://proxy:port", "");
+        let err = route(&c, "https://sts.amazonaws.com/").unwrap_err();
+        assert!(
+            err.starts_with("HTTPS_PROXY=\"http://proxy:port\""),
+            "{err}"
+        );
+    }
+
+    fn get(url: &str) -> HttpRequest {
+        HttpRequest::try_from(
+            http::Request::builder()
+                .uri(url)
+                .body(SdkBody::empty())
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[cfg(feature = "server")]
+    #[tokio::test]
+    async fn requests_go_through_the_proxy_only_when_the_rules_say_so() {
+        use crate::kube_client::test_support::*;
+        let cert = self_signed(&["sts.us-west-2.amazonaws.com", "localhost"], false);
+        let sts = tls_server(&cert, "{}").await;
+        let (proxy, seen) = recording_proxy(sts).await;
+        let trusting = TlsContext::builder()
+            .with_trust_store(TrustStore::empty().with_pem_certificate(cert.pem.as_bytes()))
+            .build()
+            .unwrap();
+        let c = RoutedConnector::new(
+            &trusting,
+            ProxyConfig::from_values("", &format!("http://127.0.0.1:{proxy}"), "", false),
+            HttpConnectorSettings::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .read_timeout(Duration::from_secs(10))
+                .build(),
+            None,
+        );
+        // Through the proxy (which tunnels to the stand-in STS).
+        let answer = c
+            .call(get(
+                "https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec!["CONNECT sts.us-west-2.amazonaws.com:443".to_string()]
+        );
+        // Direct to localhost: same server, and the proxy sees nothing new.
+        let answer = c
+            .call(get(&format!("https://localhost:{sts}/")))
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[cfg(feature = "server")]
+    #[tokio::test]
+    async fn tls_failures_name_their_reason() {
+        use crate::kube_client::test_support::*;
+        let untrusted = self_signed(&["localhost"], false);
+        let port = tls_server(&untrusted, "{}").await;
+        let c = routed("", "");
+        let err = c
+            .call(get(&format!("https://localhost:{port}/")))
+            .await
+            .unwrap_err();
+        let text = error_chain(&err);
+        assert!(
+            text.starts_with(&format!(
+                "TLS handshake with localhost:{port} failed: certificate signed by unknown authority"
+            )),
+            "{text}"
+        );
+        assert!(err.is_io() || err.as_other().is_some() || err.is_user() || err.is_timeout());
+
+        // Trusted, but for another name.
+        let other = self_signed(&["sts.amazonaws.com"], false);
+        let port = tls_server(&other, "{}").await;
+        let trusting = TlsContext::builder()
+            .with_trust_store(TrustStore::empty().with_pem_certificate(other.pem.as_bytes()))
+            .build()
+            .unwrap();
+        let c = RoutedConnector::new(
+            &trusting,
+            Ok(ProxyConfig::default()),
+            HttpConnectorSettings::builder().build(),
+            None,
+        );
+        let err = c
+            .call(get(&format!("https://127.0.0.1:{port}/")))
+            .await
+            .unwrap_err();
+        let text = error_chain(&err);
+        assert!(
+            text.contains("certificate is valid for sts.amazonaws.com, not 127.0.0.1"),
+            "{text}"
+        );
+    }
+}

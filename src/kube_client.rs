@@ -266,3 +266,296 @@ impl std::error::Error for TransportError {
         Some(&self.source)
     }
 }
+
+/// Local servers for the transport tests of this module and of [`crate::aws_http`]: a
+/// TLS server answering every request with a fixed body, and a `CONNECT` proxy that
+/// records each target and tunnels to one fixed address.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub(crate) mod test_support {
+    use std::sync::{Arc, Mutex};
+
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// A certificate for `names` (self-signed; `ca` makes it `CA:TRUE`, as `openssl req
+    /// -x509` and upstream's `init` do) and its key, both DER.
+    pub struct Cert {
+        pub der: Vec<u8>,
+        pub pem: String,
+        key: Vec<u8>,
+    }
+
+    pub fn self_signed(names: &[&str], ca: bool) -> Cert {
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, names.first().copied().unwrap_or("test"));
+        if ca {
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        let key = KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        Cert {
+            der: cert.der().to_vec(),
+            pem: cert.pem(),
+            key: key.serialize_der(),
+        }
+    }
+
+    /// Serves TLS with `cert` on 127.0.0.1; every request gets `200` and `body`.
+    pub async fn tls_server(cert: &Cert, body: &'static str) -> u16 {
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![rustls_pki_types::CertificateDer::from(cert.der.clone())],
+            rustls_pki_types::PrivatePkcs8KeyDer::from(cert.key.clone()).into(),
+        )
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tls.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = tls.write_all(answer.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        port
+    }
+
+    /// A `CONNECT` proxy on 127.0.0.1 that records each request line's target and
+    /// tunnels every one of them to 127.0.0.1:`backend`.
+    pub async fn recording_proxy(backend: u16) -> (u16, Arc<Mutex<Vec<String>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let record = Arc::clone(&record);
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match client.read(&mut byte).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) => head.push(byte[0]),
+                        }
+                    }
+                    let line = String::from_utf8_lossy(&head)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_owned();
+                    let target = line.split(' ').take(2).collect::<Vec<_>>().join(" ");
+                    record.lock().unwrap().push(target);
+                    let Ok(mut server) = TcpStream::connect(("127.0.0.1", backend)).await else {
+                        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                        return;
+                    };
+                    let _ = client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .await;
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                });
+            }
+        });
+        (port, seen)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    const VERSION: &str = r#"{"major":"1","minor":"34"}"#;
+
+    fn config(url: &str, ca: Option<&Cert>) -> kube::Config {
+        let mut config = kube::Config::new(url.parse().unwrap());
+        config.root_cert = ca.map(|c| vec![c.der.clone()]);
+        config
+    }
+
+    fn https_proxy(port: u16) -> ProxyConfig {
+        ProxyConfig::from_values("", &format!("http://127.0.0.1:{port}"), "", false).unwrap()
+    }
+
+    async fn get_version(client: &kube::Client) -> Result<String, kube::Error> {
+        client
+            .request_text(http::Request::get("/version").body(Vec::new()).unwrap())
+            .await
+    }
+
+    #[tokio::test]
+    async fn loopback_api_server_is_never_proxied_and_its_own_ca_certificate_is_trusted() {
+        // The API server's certificate is self-signed CA:TRUE and is the kubeconfig's
+        // certificate-authority; HTTPS_PROXY is set, NO_PROXY is not.
+        let cert = self_signed(&["localhost", "127.0.0.1"], true);
+        let api = tls_server(&cert, VERSION).await;
+        let (proxy, seen) = recording_proxy(api).await;
+        for host in ["127.0.0.1", "localhost"] {
+            let url = format!("https://{host}:{api}");
+            let client =
+                client_with_proxies(config(&url, Some(&cert)), None, &https_proxy(proxy)).unwrap();
+            assert_eq!(get_version(&client).await.unwrap(), VERSION, "{url}");
+        }
+        assert!(
+            seen.lock().unwrap().is_empty(),
+            "{:?}",
+            seen.lock().unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn remote_api_server_goes_through_the_proxy_and_a_kubeconfig_proxy_url_wins() {
+        let cert = self_signed(&["api.example.test"], false);
+        let api = tls_server(&cert, VERSION).await;
+        let (proxy, seen) = recording_proxy(api).await;
+        let client = client_with_proxies(
+            config("https://api.example.test:6443", Some(&cert)),
+            None,
+            &https_proxy(proxy),
+        )
+        .unwrap();
+        assert_eq!(get_version(&client).await.unwrap(), VERSION);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec!["CONNECT api.example.test:6443".to_string()]
+        );
+
+        // NO_PROXY sends it direct (and here, direct cannot resolve the name).
+        let no_proxy = ProxyConfig::from_values(
+            "",
+            &format!("http://127.0.0.1:{proxy}"),
+            ".example.test",
+            false,
+        )
+        .unwrap();
+        let client = client_with_proxies(
+            config("https://api.example.test:6443", Some(&cert)),
+            None,
+            &no_proxy,
+        )
+        .unwrap();
+        assert!(get_version(&client).await.is_err());
+        assert_eq!(seen.lock().unwrap().len(), 1);
+
+        // A kubeconfig proxy-url applies even to loopback, as in client-go.
+        let local = self_signed(&["127.0.0.1"], true);
+        let api_local = tls_server(&local, VERSION).await;
+        let (explicit, explicit_seen) = recording_proxy(api_local).await;
+        let client = client_with_proxies(
+            config(&format!("https://127.0.0.1:{api_local}"), Some(&local)),
+            Some(format!("http://127.0.0.1:{explicit}").parse().unwrap()),
+            &ProxyConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(get_version(&client).await.unwrap(), VERSION);
+        assert_eq!(
+            *explicit_seen.lock().unwrap(),
+            vec![format!("CONNECT 127.0.0.1:{api_local}")]
+        );
+    }
+
+    #[tokio::test]
+    async fn tls_failures_name_their_reason() {
+        let configured = self_signed(&["localhost"], true);
+        let presented = self_signed(&["localhost"], true);
+        let api = tls_server(&presented, VERSION).await;
+        let client = client_with_proxies(
+            config(&format!("https://localhost:{api}"), Some(&configured)),
+            None,
+            &ProxyConfig::default(),
+        )
+        .unwrap();
+        let err = get_version(&client).await.unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "TLS handshake with localhost:{api} failed: certificate signed by unknown authority"
+            )),
+            "{err}"
+        );
+
+        let other_name = self_signed(&["api.example.test"], false);
+        let api = tls_server(&other_name, VERSION).await;
+        let client = client_with_proxies(
+            config(&format!("https://127.0.0.1:{api}"), Some(&other_name)),
+            None,
+            &ProxyConfig::default(),
+        )
+        .unwrap();
+        let err = get_version(&client).await.unwrap_err().to_string();
+        assert!(
+            err.contains("certificate is valid for api.example.test, not 127.0.0.1"),
+            "{err}"
+        );
+
+        // Not TLS at all: the connection error's cause, not a bare "client error (Connect)".
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let client = client_with_proxies(
+            config(&format!("https://127.0.0.1:{port}"), Some(&other_name)),
+            None,
+            &ProxyConfig::default(),
+        )
+        .unwrap();
+        let err = get_version(&client).await.unwrap_err().to_string();
+        assert!(err.contains("refused"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_proxy_schemes_are_refused_clearly() {
+        let socks = ProxyConfig::from_values("", "socks5://127.0.0.1:1080", "", false).unwrap();
+        let err = client_with_proxies(config("https://api.example.test", None), None, &socks)
+            .unwrap_err();
+        assert!(
+            err.contains("socks5 proxy, which is not supported"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn kubeconfig_proxy_url_follows_the_context() {
+        let kubeconfig = kube::config::Kubeconfig::from_yaml(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: a\n  cluster:\n    server: https://a\n    proxy-url: http://proxy-a:3128\n\
+             - name: b\n  cluster:\n    server: https://b\ncontexts:\n- name: ctx-a\n  context:\n    cluster: a\n- name: ctx-b\n  context:\n    cluster: b\ncurrent-context: ctx-b\n",
+        )
+        .unwrap();
+        assert_eq!(kubeconfig_proxy_url(&kubeconfig, None).unwrap(), None);
+        assert_eq!(
+            kubeconfig_proxy_url(&kubeconfig, Some("ctx-a"))
+                .unwrap()
+                .map(|u| u.to_string()),
+            Some("http://proxy-a:3128/".to_string())
+        );
+    }
+}
