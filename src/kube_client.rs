@@ -535,8 +535,10 @@ mod tests {
     #[test]
     fn unsupported_proxy_schemes_are_refused_clearly() {
         let socks = ProxyConfig::from_values("", "socks5://127.0.0.1:1080", "", false).unwrap();
-        let err = client_with_proxies(config("https://api.example.test", None), None, &socks)
-            .unwrap_err();
+        let Err(err) = client_with_proxies(config("https://api.example.test", None), None, &socks)
+        else {
+            panic!("a socks5 proxy must be refused");
+        };
         assert!(
             err.contains("socks5 proxy, which is not supported"),
             "{err}"
