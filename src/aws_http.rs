@@ -393,7 +393,6 @@ fn with_tls_reason(error: ConnectorError, _url: &Uri) -> ConnectorError {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use aws_smithy_types::body::SdkBody;
 
     fn routed(https_proxy: &str, no_proxy: &str) -> RoutedConnector {
         let tls = TlsContext::builder().build().unwrap();
@@ -493,11 +492,12 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "server")]
     fn get(url: &str) -> HttpRequest {
         HttpRequest::try_from(
             http::Request::builder()
                 .uri(url)
-                .body(SdkBody::empty())
+                .body(aws_smithy_types::body::SdkBody::empty())
                 .unwrap(),
         )
         .unwrap()
