@@ -21,13 +21,14 @@
 //! [`describe`] turns the resulting rustls error into a sentence for logs and CLI errors
 //! (unknown issuer, name mismatch with the names, expired, CA used as end entity, ...).
 //!
-//! # Wiring (not done yet)
+//! # Where it is used
 //!
-//! Wherever a rustls `ClientConfig` is built from configured CA certificates (the
-//! Kubernetes client built from a kubeconfig `certificate-authority`), build it with
-//! [`client_config`] (or install [`AnchorOrWebPkiVerifier`] through
-//! `ClientConfig::builder().dangerous().with_custom_certificate_verifier`), and report
-//! handshake failures through [`describe_error_chain`].
+//! * `crate::kube_client` installs [`AnchorOrWebPkiVerifier`] for a kubeconfig's
+//!   `certificate-authority` (not in-cluster, where the service-account CA signs the API
+//!   server's certificate and kube-rs re-reads it on rotation) and words transport
+//!   failures with [`describe_error_chain`];
+//! * `crate::aws_http::RoutedConnector` puts [`describe_error_chain`]'s reason in front of
+//!   every TLS failure to STS, EC2 or another AWS endpoint.
 use std::fmt;
 use std::sync::Arc;
 

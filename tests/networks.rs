@@ -416,6 +416,39 @@ fn run_layout(layout: &str) {
         }
         drop(webhook);
     }
+
+    // A kubeconfig trusting another authority: the watch fails, and the log says why.
+    let wrong_ca = cp.admin_kubeconfig_at(work.path(), "127.0.0.1");
+    let text = std::fs::read_to_string(&wrong_ca)
+        .unwrap()
+        .replace(&cp.var("APISERVER_CA"), sts.ca_file.to_str().unwrap());
+    std::fs::write(&wrong_ca, text).unwrap();
+    let webhook = Webhook::builder(&sts)
+        .config_file(&files.config, files.port, &files.kubeconfig)
+        .args(["--kubeconfig", wrong_ca.to_str().unwrap()])
+        .env("HTTPS_PROXY", proxy.url())
+        .env("NO_PROXY", "")
+        .start();
+    let want = format!(
+        "TLS handshake with 127.0.0.1:{api_port} failed: certificate signed by unknown authority"
+    );
+    let start = Instant::now();
+    while !webhook.logs().contains(&want) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{layout}: no {want:?} in the log:\n{}",
+            webhook.logs()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let line = webhook
+        .logs()
+        .lines()
+        .find(|l| l.contains(&want))
+        .unwrap_or_default()
+        .to_string();
+    eprintln!("  wrong certificate-authority: {line}");
+    assert!(line.contains("watching"), "{line}");
 }
 
 #[test]
