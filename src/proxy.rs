@@ -52,9 +52,9 @@
 //!   direct and one through the proxy;
 //! * `crate::kube_client` (server watches, `add`) asks once, with the API server's URL,
 //!   unless the kubeconfig's cluster names a `proxy-url`;
-//! * the self-update download (feature `self-update`) is the exception: it goes through
-//!   `ureq`'s own reading of the same variables (redirects to the release CDN make a
-//!   per-request choice impractical there).
+//! * the self-update download (feature `self-update`) asks with the release URL and passes
+//!   the chosen proxy to the download explicitly; when no proxy is chosen, `ureq`'s own
+//!   reading of the variables still applies there (it cannot be turned off).
 use std::ffi::OsString;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

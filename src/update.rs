@@ -487,14 +487,34 @@ fn fetch(
     timeout: Duration,
     out: impl std::io::Write,
 ) -> Result<(), UpdateError> {
-    self_update::Download::from_url(url)
+    let failed = |message: String| UpdateError::Download {
+        url: url.to_owned(),
+        message,
+    };
+    let mut download = self_update::Download::from_url(url);
+    if let Some(proxy) = proxy_for(url).map_err(failed)? {
+        download.proxy(proxy);
+    }
+    download
         .timeout(timeout)
         .max_download_size(limit)
         .download_to(out)
-        .map_err(|e| UpdateError::Download {
-            url: url.to_owned(),
-            message: e.to_string(),
-        })
+        .map_err(|e| failed(e.to_string()))
+}
+
+/// The proxy Go's rules ([`crate::proxy`]) choose for `url`, handed to the download
+/// explicitly. When they choose none, ureq's own reading of the variables still applies
+/// (the download crate offers no way to turn it off); for the public release host the two
+/// agree.
+fn proxy_for(url: &str) -> Result<Option<String>, String> {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return Ok(None);
+    };
+    let proxies = crate::proxy::ProxyConfig::from_env().map_err(|e| e.to_string())?;
+    Ok(proxies
+        .proxy_for(&uri)
+        .map_err(|e| e.to_string())?
+        .map(|p| p.to_string()))
 }
 
 fn fetch_text(url: &str) -> Result<String, UpdateError> {
