@@ -507,7 +507,14 @@ mod tests {
     #[tokio::test]
     async fn requests_go_through_the_proxy_only_when_the_rules_say_so() {
         use crate::kube_client::test_support::*;
-        let cert = self_signed(&["sts.us-west-2.amazonaws.com", "localhost"], false);
+        let cert = self_signed(
+            &[
+                "sts.us-west-2.amazonaws.com",
+                "sts.eu-west-1.amazonaws.com",
+                "localhost",
+            ],
+            false,
+        );
         let sts = tls_server(&cert, "{}").await;
         let (proxy, seen) = recording_proxy(sts).await;
         let trusting = TlsContext::builder()
@@ -542,6 +549,29 @@ mod tests {
             .unwrap();
         assert_eq!(answer.status().as_u16(), 200);
         assert_eq!(seen.lock().unwrap().len(), 1);
+
+        // Credentials in the proxy URL are sent to the proxy.
+        let c = RoutedConnector::new(
+            &trusting,
+            ProxyConfig::from_values(
+                "",
+                &format!("http://user:secret@127.0.0.1:{proxy}"),
+                "",
+                false,
+            ),
+            HttpConnectorSettings::builder().build(),
+            None,
+        );
+        let answer = c
+            .call(get("https://sts.eu-west-1.amazonaws.com/"))
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        // base64("user:secret")
+        assert_eq!(
+            seen.lock().unwrap().last().cloned(),
+            Some("CONNECT sts.eu-west-1.amazonaws.com:443 [Basic dXNlcjpzZWNyZXQ=]".to_string())
+        );
     }
 
     #[cfg(feature = "server")]

@@ -368,12 +368,17 @@ pub(crate) mod test_support {
                             Ok(_) => head.push(byte[0]),
                         }
                     }
-                    let line = String::from_utf8_lossy(&head)
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .to_owned();
-                    let target = line.split(' ').take(2).collect::<Vec<_>>().join(" ");
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    let line = head.lines().next().unwrap_or("");
+                    let mut target = line.split(' ').take(2).collect::<Vec<_>>().join(" ");
+                    // Credentials, when sent, are part of the record.
+                    if let Some(auth) = head.lines().find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .starts_with("proxy-authorization:")
+                            .then(|| l["proxy-authorization:".len()..].trim().to_owned())
+                    }) {
+                        target.push_str(&format!(" [{auth}]"));
+                    }
                     record.lock().unwrap().push(target);
                     let Ok(mut server) = TcpStream::connect(("127.0.0.1", backend)).await else {
                         let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
@@ -530,6 +535,32 @@ mod tests {
         .unwrap();
         let err = get_version(&client).await.unwrap_err().to_string();
         assert!(err.contains("refused"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn proxy_credentials_are_sent_decoded() {
+        let cert = self_signed(&["api.example.test"], false);
+        let api = tls_server(&cert, VERSION).await;
+        let (proxy, seen) = recording_proxy(api).await;
+        let proxies = ProxyConfig::from_values(
+            "",
+            &format!("http://user:p%40ss@127.0.0.1:{proxy}"),
+            "",
+            false,
+        )
+        .unwrap();
+        let client = client_with_proxies(
+            config("https://api.example.test:6443", Some(&cert)),
+            None,
+            &proxies,
+        )
+        .unwrap();
+        assert_eq!(get_version(&client).await.unwrap(), VERSION);
+        // base64("user:p@ss")
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec!["CONNECT api.example.test:6443 [Basic dXNlcjpwQHNz]".to_string()]
+        );
     }
 
     #[test]
