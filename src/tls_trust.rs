@@ -259,6 +259,14 @@ pub fn describe(error: &rustls::Error) -> String {
             rfc3339(*time)
         ),
         CertificateError::BadSignature => "certificate signature is invalid".to_owned(),
+        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "certificate signed by unknown authority: a configured certificate authority has \
+             the issuer's name but a different kind of key"
+                .to_owned()
+        }
+        CertificateError::UnsupportedSignatureAlgorithmContext { .. } => {
+            "certificate is signed with an unsupported signature algorithm".to_owned()
+        }
         CertificateError::BadEncoding => "certificate is malformed".to_owned(),
         CertificateError::Revoked => "certificate is revoked".to_owned(),
         CertificateError::UnhandledCriticalExtension => {
@@ -711,6 +719,21 @@ mod tests {
         let reason = describe_error_chain(&io).unwrap();
         assert!(reason.starts_with("certificate signed by unknown authority"));
         assert_eq!(describe_error_chain(&std::io::Error::other("plain")), None);
+    }
+
+    #[test]
+    fn same_named_authority_with_another_key_type_reads_as_unknown_authority() {
+        let err = rustls::Error::InvalidCertificate(
+            CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                signature_algorithm_id: vec![6, 8, 42, 134, 72, 206, 61, 4, 3, 2],
+                public_key_algorithm_id: vec![6, 9, 42, 134, 72, 134, 247, 13, 1, 1, 1, 5, 0],
+            },
+        );
+        assert!(
+            describe(&err).starts_with("certificate signed by unknown authority: a configured"),
+            "{}",
+            describe(&err)
+        );
     }
 
     #[test]
