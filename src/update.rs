@@ -507,10 +507,14 @@ fn fetch(
 /// (the download crate offers no way to turn it off); for the public release host the two
 /// agree.
 fn proxy_for(url: &str) -> Result<Option<String>, String> {
+    let proxies = crate::proxy::ProxyConfig::from_env().map_err(|e| e.to_string())?;
+    proxy_with(&proxies, url)
+}
+
+fn proxy_with(proxies: &crate::proxy::ProxyConfig, url: &str) -> Result<Option<String>, String> {
     let Ok(uri) = url.parse::<http::Uri>() else {
         return Ok(None);
     };
-    let proxies = crate::proxy::ProxyConfig::from_env().map_err(|e| e.to_string())?;
     Ok(proxies
         .proxy_for(&uri)
         .map_err(|e| e.to_string())?
@@ -757,6 +761,25 @@ fn replace_exe(exe: &Path, new_exe: &Path) -> Result<(), UpdateError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn downloads_use_the_proxy_go_would() {
+        use crate::proxy::ProxyConfig;
+        let proxies = ProxyConfig::from_values("", "http://proxy.corp:3128", "", false).unwrap();
+        let release = "https://github.com/o/r/releases/latest/download/dist-manifest.json";
+        assert_eq!(
+            proxy_with(&proxies, release).unwrap().as_deref(),
+            Some("http://proxy.corp:3128/")
+        );
+        // A local release server (as in the tests) is never proxied.
+        assert_eq!(
+            proxy_with(&proxies, "https://127.0.0.1:8443/x").unwrap(),
+            None
+        );
+        let bypass =
+            ProxyConfig::from_values("", "http://proxy.corp:3128", "github.com", false).unwrap();
+        assert_eq!(proxy_with(&bypass, release).unwrap(), None);
+    }
+
     use super::*;
 
     fn env() -> InstallEnv {
