@@ -6,29 +6,41 @@
 //! provider, so the binary carries one crypto library). It is configured here, once,
 //! with the same environment that upstream's Go client honours:
 //!
-//! * `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (any case), through hyper-util's matcher;
+//! * `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (either case, upper case first), decided per
+//!   request by [`crate::proxy`] exactly as Go's `http.ProxyFromEnvironment` decides
+//!   (loopback and `localhost` never proxied; `.domain`, `*`, CIDRs and ports in
+//!   `NO_PROXY`); see [`RoutedConnector`];
 //! * `SSL_CERT_FILE` / `SSL_CERT_DIR` replace the system trust store (rustls-native-certs
 //!   reads them, as Go's `crypto/x509` does);
 //! * `AWS_CA_BUNDLE` adds a PEM bundle on top, as the AWS SDKs do.
 //!
 //! The connector keeps a connection pool, so a long-lived verifier reuses TLS sessions
-//! instead of paying a handshake per token.
+//! instead of paying a handshake per token. A TLS failure comes back with its reason
+//! (unknown issuer, name mismatch, expired, ...) in the error text (server builds, through
+//! `crate::tls_trust::describe_error_chain`), never as a bare connect error.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use std::sync::OnceLock;
 
-use aws_smithy_http_client::Connector;
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
+use aws_smithy_http_client::Connector as PoolConnector;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::{
     HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
     SharedHttpConnector, http_client_fn,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use http::Uri;
+
+use crate::proxy::{ProxyConfig, ProxyError};
+
+/// The connector every AWS caller holds (the STS verifier, the EC2 lookup); the name
+/// they import. It is a [`RoutedConnector`].
+pub type Connector = RoutedConnector;
 
 /// Environment variable naming an extra PEM CA bundle, as in the AWS CLI and SDKs.
 pub const AWS_CA_BUNDLE: &str = "AWS_CA_BUNDLE";
@@ -126,29 +138,16 @@ pub fn connector(tls: &TlsContext, options: &ConnectorOptions) -> Connector {
         .connect_timeout(options.connect_timeout)
         .read_timeout(options.read_timeout)
         .build();
-    connector_with(tls, options.use_proxy_env, &settings, None)
+    RoutedConnector::new(tls, proxies_from_env(options.use_proxy_env), settings, None)
 }
 
-fn connector_with(
-    tls: &TlsContext,
-    use_proxy_env: bool,
-    settings: &HttpConnectorSettings,
-    sleep: Option<SharedAsyncSleep>,
-) -> Connector {
-    let proxy = if use_proxy_env {
+/// The proxy settings from the environment, or none at all (IMDS).
+fn proxies_from_env(use_proxy_env: bool) -> Result<ProxyConfig, ProxyError> {
+    if use_proxy_env {
         ProxyConfig::from_env()
     } else {
-        ProxyConfig::disabled()
-    };
-    Connector::builder()
-        .connector_settings(settings.clone())
-        .sleep_impl(sleep.unwrap_or_else(|| SharedAsyncSleep::new(TokioSleep::new())))
-        .proxy_config(proxy)
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .tls_context(tls.clone())
-        .build()
+        Ok(ProxyConfig::default())
+    }
 }
 
 /// An HTTP client for the AWS SDK (aws-config, aws-sdk-sts) that uses the same proxy
@@ -160,37 +159,472 @@ fn connector_with(
 pub fn sdk_http_client(tls: &TlsContext, use_proxy_env: bool) -> SharedHttpClient {
     let tls = tls.clone();
     http_client_fn(move |settings, components| {
-        SharedHttpConnector::new(LazyConnector {
-            tls: tls.clone(),
-            use_proxy_env,
-            settings: settings.clone(),
-            sleep: components.sleep_impl(),
-            inner: OnceLock::new(),
-        })
+        SharedHttpConnector::new(RoutedConnector::new(
+            &tls,
+            proxies_from_env(use_proxy_env),
+            settings.clone(),
+            components.sleep_impl(),
+        ))
     })
 }
 
-/// A connector that builds the real one on first use.
-#[derive(Debug)]
-struct LazyConnector {
-    tls: TlsContext,
-    use_proxy_env: bool,
-    settings: HttpConnectorSettings,
-    sleep: Option<SharedAsyncSleep>,
-    inner: OnceLock<Connector>,
+/// Where one request goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Straight to the target host.
+    Direct,
+    /// Through this proxy: an HTTP `CONNECT` tunnel for `https` targets, an
+    /// absolute-form request for `http` ones (as Go's transport does).
+    Proxy(Uri),
 }
 
-impl HttpConnector for LazyConnector {
+/// A connector that decides per request, with [`crate::proxy`] (Go's rules), whether to
+/// connect directly or through the proxy, and holds one connection pool for each way.
+///
+/// Why not the HTTP stack's own proxy support: aws-smithy and hyper-util read
+/// `NO_PROXY` differently from Go (and from each other), and a drop-in replacement must
+/// send a request through the proxy exactly when upstream would. The pools are built on
+/// first use, so a process that never calls out never loads the trust store.
+///
+/// Proxy URLs other than `http://` and `https://` (Go also speaks `socks5://`) are
+/// refused per request with an error naming the variable, rather than silently
+/// connecting directly.
+pub struct RoutedConnector {
+    proxies: Result<ProxyConfig, ProxyError>,
+    tls: TlsContext,
+    settings: HttpConnectorSettings,
+    sleep: Option<SharedAsyncSleep>,
+    direct: OnceLock<PoolConnector>,
+    /// The pool through `HTTPS_PROXY` (for `https` targets) and through `HTTP_PROXY`
+    /// (for `http` targets); a proxy is fixed per request scheme.
+    via_https_proxy: OnceLock<PoolConnector>,
+    via_http_proxy: OnceLock<PoolConnector>,
+}
+
+impl fmt::Debug for RoutedConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RoutedConnector")
+            .field("proxies", &self.proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RoutedConnector {
+    /// A connector routing by `proxies` (an error there fails every request that needs
+    /// the proxy settings, with that error's text).
+    pub fn new(
+        tls: &TlsContext,
+        proxies: Result<ProxyConfig, ProxyError>,
+        settings: HttpConnectorSettings,
+        sleep: Option<SharedAsyncSleep>,
+    ) -> Self {
+        Self {
+            proxies,
+            tls: tls.clone(),
+            settings,
+            sleep,
+            direct: OnceLock::new(),
+            via_https_proxy: OnceLock::new(),
+            via_http_proxy: OnceLock::new(),
+        }
+    }
+
+    /// Where a request to `url` goes, or why it cannot be sent.
+    pub fn route(&self, url: &Uri) -> Result<Route, String> {
+        let proxies = self.proxies.as_ref().map_err(|e| e.to_string())?;
+        match proxies.proxy_for(url).map_err(|e| e.to_string())? {
+            None => Ok(Route::Direct),
+            Some(proxy) => match proxy.scheme_str() {
+                Some("http" | "https") => Ok(Route::Proxy(proxy)),
+                other => {
+                    let variable = if url.scheme_str() == Some("http") {
+                        "HTTP_PROXY"
+                    } else {
+                        "HTTPS_PROXY"
+                    };
+                    Err(format!(
+                        "{variable} names a {} proxy, which is not supported: use an http:// or https:// proxy, or list {} in NO_PROXY",
+                        other.unwrap_or("scheme-less"),
+                        url.host().unwrap_or("the host")
+                    ))
+                }
+            },
+        }
+    }
+
+    fn pool(&self, url: &Uri, route: &Route) -> Result<&PoolConnector, String> {
+        let proxy = match route {
+            Route::Direct => {
+                return Ok(self.direct.get_or_init(|| {
+                    self.build(aws_smithy_http_client::proxy::ProxyConfig::disabled())
+                }));
+            }
+            Route::Proxy(proxy) => proxy,
+        };
+        let slot = if url.scheme_str() == Some("http") {
+            &self.via_http_proxy
+        } else {
+            &self.via_https_proxy
+        };
+        if let Some(pool) = slot.get() {
+            return Ok(pool);
+        }
+        let config = aws_smithy_http_client::proxy::ProxyConfig::all(proxy.to_string())
+            .map_err(|e| format!("cannot use the proxy: {e}"))?;
+        Ok(slot.get_or_init(|| self.build(config)))
+    }
+
+    fn build(&self, proxy: aws_smithy_http_client::proxy::ProxyConfig) -> PoolConnector {
+        PoolConnector::builder()
+            .connector_settings(self.settings.clone())
+            .sleep_impl(
+                self.sleep
+                    .clone()
+                    .unwrap_or_else(|| SharedAsyncSleep::new(TokioSleep::new())),
+            )
+            .proxy_config(proxy)
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .tls_context(self.tls.clone())
+            .build()
+    }
+}
+
+impl HttpConnector for RoutedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        self.inner
-            .get_or_init(|| {
-                connector_with(
-                    &self.tls,
-                    self.use_proxy_env,
-                    &self.settings,
-                    self.sleep.clone(),
-                )
-            })
-            .call(request)
+        let url: Uri = match request.uri().parse() {
+            Ok(url) => url,
+            Err(e) => {
+                return HttpConnectorFuture::ready(Err(ConnectorError::user(
+                    format!("invalid request URL: {e}").into(),
+                )));
+            }
+        };
+        let pool = self.route(&url).and_then(|route| self.pool(&url, &route));
+        let pool = match pool {
+            Ok(pool) => pool,
+            Err(message) => {
+                return HttpConnectorFuture::ready(Err(ConnectorError::user(message.into())));
+            }
+        };
+        let call = pool.call(request);
+        HttpConnectorFuture::new(async move { call.await.map_err(|e| with_tls_reason(e, &url)) })
+    }
+}
+
+/// A TLS handshake that failed, with the reason in words.
+#[derive(Debug)]
+pub struct TlsFailure {
+    /// `host:port` of the server.
+    pub target: String,
+    /// Why, as `tls_trust::describe` words it.
+    pub reason: String,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "TLS handshake with {} failed: {}",
+            self.target, self.reason
+        )
+    }
+}
+
+impl std::error::Error for TlsFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
+}
+
+/// The request target as `host:port`, for messages.
+pub fn target_of(url: &Uri) -> String {
+    let port = url.port_u16().unwrap_or(match url.scheme_str() {
+        Some("http") => 80,
+        _ => 443,
+    });
+    format!("{}:{port}", url.host().unwrap_or(""))
+}
+
+/// `error` with the TLS reason put in front, when its cause is a TLS failure; the kind
+/// (timeout, I/O, ...) and connection metadata are kept, so retry decisions do not change.
+#[cfg(feature = "server")]
+fn with_tls_reason(error: ConnectorError, url: &Uri) -> ConnectorError {
+    let Some(reason) = crate::tls_trust::describe_error_chain(&error) else {
+        return error;
+    };
+    let metadata = error.connection_metadata().cloned();
+    let rebuild: fn(aws_smithy_runtime_api::box_error::BoxError) -> ConnectorError =
+        if error.is_timeout() {
+            ConnectorError::timeout
+        } else if error.is_user() {
+            ConnectorError::user
+        } else if error.is_io() {
+            ConnectorError::io
+        } else {
+            |e| ConnectorError::other(e, None)
+        };
+    let kind = error.as_other();
+    let failure = TlsFailure {
+        target: target_of(url),
+        reason,
+        source: Box::new(error),
+    };
+    let mut rebuilt = match kind {
+        Some(kind) => ConnectorError::other(Box::new(failure), Some(kind)),
+        None => rebuild(Box::new(failure)),
+    };
+    if let Some(metadata) = metadata {
+        rebuilt = rebuilt.with_connection(metadata);
+    }
+    rebuilt
+}
+
+/// Without the server's TLS module the error is passed on as it is (its chain still
+/// names rustls's reason).
+#[cfg(not(feature = "server"))]
+fn with_tls_reason(error: ConnectorError, _url: &Uri) -> ConnectorError {
+    error
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn routed(https_proxy: &str, no_proxy: &str) -> RoutedConnector {
+        let tls = TlsContext::builder().build().unwrap();
+        RoutedConnector::new(
+            &tls,
+            ProxyConfig::from_values("", https_proxy, no_proxy, false),
+            HttpConnectorSettings::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .read_timeout(Duration::from_secs(5))
+                .build(),
+            None,
+        )
+    }
+
+    fn route(connector: &RoutedConnector, url: &str) -> Result<Route, String> {
+        connector.route(&url.parse().unwrap())
+    }
+
+    fn proxy(url: &str) -> Result<Route, String> {
+        Ok(Route::Proxy(url.parse().unwrap()))
+    }
+
+    #[test]
+    fn routes_follow_go_rules() {
+        let c = routed("http://proxy.corp:3128", "");
+        // STS and EC2 through the proxy; loopback and `localhost` never.
+        assert_eq!(
+            route(
+                &c,
+                "https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity"
+            ),
+            proxy("http://proxy.corp:3128")
+        );
+        assert_eq!(
+            route(&c, "https://ec2.eu-west-1.amazonaws.com/"),
+            proxy("http://proxy.corp:3128")
+        );
+        for local in [
+            "https://127.0.0.1:6443/",
+            "https://127.1.2.3/",
+            "https://localhost:6443/",
+            "https://[::1]:443/",
+        ] {
+            assert_eq!(route(&c, local), Ok(Route::Direct), "{local}");
+        }
+        // `http` targets use HTTP_PROXY, which is unset here.
+        assert_eq!(route(&c, "http://sts.amazonaws.com/"), Ok(Route::Direct));
+
+        // NO_PROXY: domains and their subdomains, `.domain`, CIDRs, ports, `*`.
+        let c = routed(
+            "proxy.corp:3128",
+            "amazonaws.com.cn, .internal ,10.0.0.0/8,api.example.test:8443",
+        );
+        assert_eq!(
+            route(&c, "https://sts.cn-north-1.amazonaws.com.cn/"),
+            Ok(Route::Direct)
+        );
+        assert_eq!(route(&c, "https://amazonaws.com.cn/"), Ok(Route::Direct));
+        assert_eq!(route(&c, "https://a.internal/"), Ok(Route::Direct));
+        assert_eq!(
+            route(&c, "https://internal/"),
+            proxy("http://proxy.corp:3128")
+        );
+        assert_eq!(route(&c, "https://10.1.2.3/"), Ok(Route::Direct));
+        assert_eq!(
+            route(&c, "https://11.1.2.3/"),
+            proxy("http://proxy.corp:3128")
+        );
+        assert_eq!(
+            route(&c, "https://api.example.test:8443/"),
+            Ok(Route::Direct)
+        );
+        assert_eq!(
+            route(&c, "https://api.example.test/"),
+            proxy("http://proxy.corp:3128")
+        );
+        let c = routed("http://proxy.corp:3128", "*");
+        assert_eq!(route(&c, "https://sts.amazonaws.com/"), Ok(Route::Direct));
+    }
+
+    #[test]
+    fn unsupported_or_broken_proxies_fail_the_request_clearly() {
+        let c = routed("socks5://127.0.0.1:1080", "");
+        let err = route(&c, "https://sts.amazonaws.com/").unwrap_err();
+        assert!(
+            err.starts_with("HTTPS_PROXY names a socks5 proxy, which is not supported"),
+            "{err}"
+        );
+        // Loopback still works: the proxy is never consulted for it.
+        assert_eq!(route(&c, "https://127.0.0.1/"), Ok(Route::Direct));
+
+        let c = routed("http://proxy:port", "");
+        let err = route(&c, "https://sts.amazonaws.com/").unwrap_err();
+        assert!(
+            err.starts_with("HTTPS_PROXY=\"http://proxy:port\""),
+            "{err}"
+        );
+    }
+
+    #[cfg(feature = "server")]
+    fn get(url: &str) -> HttpRequest {
+        HttpRequest::try_from(
+            http::Request::builder()
+                .uri(url)
+                .body(aws_smithy_types::body::SdkBody::empty())
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[cfg(feature = "server")]
+    #[tokio::test]
+    async fn requests_go_through_the_proxy_only_when_the_rules_say_so() {
+        use crate::kube_client::test_support::*;
+        let cert = self_signed(
+            &[
+                "sts.us-west-2.amazonaws.com",
+                "sts.eu-west-1.amazonaws.com",
+                "localhost",
+            ],
+            false,
+        );
+        let sts = tls_server(&cert, "{}").await;
+        let (proxy, seen) = recording_proxy(sts).await;
+        let trusting = TlsContext::builder()
+            .with_trust_store(TrustStore::empty().with_pem_certificate(cert.pem.as_bytes()))
+            .build()
+            .unwrap();
+        let c = RoutedConnector::new(
+            &trusting,
+            ProxyConfig::from_values("", &format!("http://127.0.0.1:{proxy}"), "", false),
+            HttpConnectorSettings::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .read_timeout(Duration::from_secs(10))
+                .build(),
+            None,
+        );
+        // Through the proxy (which tunnels to the stand-in STS).
+        let answer = c
+            .call(get(
+                "https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec!["CONNECT sts.us-west-2.amazonaws.com:443".to_string()]
+        );
+        // Direct to localhost: same server, and the proxy sees nothing new.
+        let answer = c
+            .call(get(&format!("https://localhost:{sts}/")))
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+
+        // Credentials in the proxy URL are sent to the proxy.
+        let c = RoutedConnector::new(
+            &trusting,
+            ProxyConfig::from_values(
+                "",
+                &format!("http://user:secret@127.0.0.1:{proxy}"),
+                "",
+                false,
+            ),
+            HttpConnectorSettings::builder().build(),
+            None,
+        );
+        let answer = c
+            .call(get("https://sts.eu-west-1.amazonaws.com/"))
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        // base64("user:secret")
+        assert_eq!(
+            seen.lock().unwrap().last().cloned(),
+            Some("CONNECT sts.eu-west-1.amazonaws.com:443 [Basic dXNlcjpzZWNyZXQ=]".to_string())
+        );
+    }
+
+    #[cfg(feature = "server")]
+    #[tokio::test]
+    async fn tls_failures_name_their_reason() {
+        use crate::kube_client::test_support::*;
+        let untrusted = self_signed(&["localhost"], false);
+        let port = tls_server(&untrusted, "{}").await;
+        // Trusting another authority only, so the machine's own store plays no part.
+        let other_ca = self_signed(&["other CA"], true);
+        let c = RoutedConnector::new(
+            &TlsContext::builder()
+                .with_trust_store(TrustStore::empty().with_pem_certificate(other_ca.pem.as_bytes()))
+                .build()
+                .unwrap(),
+            Ok(ProxyConfig::default()),
+            HttpConnectorSettings::builder().build(),
+            None,
+        );
+        let err = c
+            .call(get(&format!("https://localhost:{port}/")))
+            .await
+            .unwrap_err();
+        let text = error_chain(&err);
+        assert!(
+            text.contains(&format!(
+                "TLS handshake with localhost:{port} failed: certificate signed by unknown authority"
+            )),
+            "{text}"
+        );
+        assert!(err.is_io() || err.as_other().is_some() || err.is_user() || err.is_timeout());
+
+        // Trusted, but for another name.
+        let other = self_signed(&["sts.amazonaws.com"], false);
+        let port = tls_server(&other, "{}").await;
+        let trusting = TlsContext::builder()
+            .with_trust_store(TrustStore::empty().with_pem_certificate(other.pem.as_bytes()))
+            .build()
+            .unwrap();
+        let c = RoutedConnector::new(
+            &trusting,
+            Ok(ProxyConfig::default()),
+            HttpConnectorSettings::builder().build(),
+            None,
+        );
+        let err = c
+            .call(get(&format!("https://127.0.0.1:{port}/")))
+            .await
+            .unwrap_err();
+        let text = error_chain(&err);
+        assert!(
+            text.contains("certificate is valid for sts.amazonaws.com, not 127.0.0.1"),
+            "{text}"
+        );
     }
 }

@@ -14,7 +14,9 @@
 //!   ExecCredentials and role sessions between kubectl calls.
 //! * [`mint`] is the `token` command as one call: credentials, cache, token.
 //! * [`aws_http`] is the one outbound HTTPS stack (proxies, CA bundles) for AWS calls;
-//!   [`proxy`] picks a proxy as Go's `http.ProxyFromEnvironment` does.
+//!   [`proxy`] picks a proxy as Go's `http.ProxyFromEnvironment` does; with `server`,
+//!   `kube_client` connects to the Kubernetes API with the same proxy rules and
+//!   client-go's certificate trust (`tls_trust`).
 //! * [`arn`] canonicalises the ARN that STS returns; [`partition`] knows which STS hosts
 //!   belong to which AWS partition.
 //! * [`config`] reads upstream's configuration file.
@@ -31,6 +33,8 @@ pub mod config;
 pub mod credentials;
 pub mod exec_credential;
 pub(crate) mod gofmt;
+#[cfg(feature = "server")]
+pub mod kube_client;
 pub mod logging;
 #[cfg(feature = "server")]
 pub mod mapper;

@@ -45,12 +45,16 @@
 //!   and Punycode-encoding each label, without the full UTS #46 mapping Go's `idna`
 //!   package applies (width folding, NFC). Write unusual names in their `xn--` form.
 //!
-//! # Wiring (not done yet)
+//! # Where it is used
 //!
-//! Build one [`ProxyConfig::from_env`] at start-up and ask [`ProxyConfig::proxy_for`]
-//! per request target: the STS/EC2 connector in `crate::aws_http` (today aws-smithy's
-//! `ProxyConfig::from_env`), the Kubernetes client's `proxy_url` in the server's backend
-//! set-up (today hyper-util's `Matcher`), and the self-update download.
+//! * `crate::aws_http::RoutedConnector` (STS verification, the EC2 lookup, the AWS SDK's
+//!   calls) asks [`ProxyConfig::proxy_for`] per request and keeps one connection pool
+//!   direct and one through the proxy;
+//! * `crate::kube_client` (server watches, `add`) asks once, with the API server's URL,
+//!   unless the kubeconfig's cluster names a `proxy-url`;
+//! * the self-update download (feature `self-update`) asks with the release URL and passes
+//!   the chosen proxy to the download explicitly; when no proxy is chosen, `ureq`'s own
+//!   reading of the variables still applies there (it cannot be turned off).
 use std::ffi::OsString;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -21,13 +21,14 @@
 //! [`describe`] turns the resulting rustls error into a sentence for logs and CLI errors
 //! (unknown issuer, name mismatch with the names, expired, CA used as end entity, ...).
 //!
-//! # Wiring (not done yet)
+//! # Where it is used
 //!
-//! Wherever a rustls `ClientConfig` is built from configured CA certificates (the
-//! Kubernetes client built from a kubeconfig `certificate-authority`), build it with
-//! [`client_config`] (or install [`AnchorOrWebPkiVerifier`] through
-//! `ClientConfig::builder().dangerous().with_custom_certificate_verifier`), and report
-//! handshake failures through [`describe_error_chain`].
+//! * `crate::kube_client` installs [`AnchorOrWebPkiVerifier`] for a kubeconfig's
+//!   `certificate-authority` (not in-cluster, where the service-account CA signs the API
+//!   server's certificate and kube-rs re-reads it on rotation) and words transport
+//!   failures with [`describe_error_chain`];
+//! * `crate::aws_http::RoutedConnector` puts [`describe_error_chain`]'s reason in front of
+//!   every TLS failure to STS, EC2 or another AWS endpoint.
 use std::fmt;
 use std::sync::Arc;
 
@@ -258,6 +259,14 @@ pub fn describe(error: &rustls::Error) -> String {
             rfc3339(*time)
         ),
         CertificateError::BadSignature => "certificate signature is invalid".to_owned(),
+        CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "certificate signed by unknown authority: a configured certificate authority has \
+             the issuer's name but a different kind of key"
+                .to_owned()
+        }
+        CertificateError::UnsupportedSignatureAlgorithmContext { .. } => {
+            "certificate is signed with an unsupported signature algorithm".to_owned()
+        }
         CertificateError::BadEncoding => "certificate is malformed".to_owned(),
         CertificateError::Revoked => "certificate is revoked".to_owned(),
         CertificateError::UnhandledCriticalExtension => {
@@ -710,6 +719,21 @@ mod tests {
         let reason = describe_error_chain(&io).unwrap();
         assert!(reason.starts_with("certificate signed by unknown authority"));
         assert_eq!(describe_error_chain(&std::io::Error::other("plain")), None);
+    }
+
+    #[test]
+    fn same_named_authority_with_another_key_type_reads_as_unknown_authority() {
+        let err = rustls::Error::InvalidCertificate(
+            CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                signature_algorithm_id: vec![6, 8, 42, 134, 72, 206, 61, 4, 3, 2],
+                public_key_algorithm_id: vec![6, 9, 42, 134, 72, 134, 247, 13, 1, 1, 1, 5, 0],
+            },
+        );
+        assert!(
+            describe(&err).starts_with("certificate signed by unknown authority: a configured"),
+            "{}",
+            describe(&err)
+        );
     }
 
     #[test]

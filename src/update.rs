@@ -487,14 +487,38 @@ fn fetch(
     timeout: Duration,
     out: impl std::io::Write,
 ) -> Result<(), UpdateError> {
-    self_update::Download::from_url(url)
+    let failed = |message: String| UpdateError::Download {
+        url: url.to_owned(),
+        message,
+    };
+    let mut download = self_update::Download::from_url(url);
+    if let Some(proxy) = proxy_for(url).map_err(failed)? {
+        download.proxy(proxy);
+    }
+    download
         .timeout(timeout)
         .max_download_size(limit)
         .download_to(out)
-        .map_err(|e| UpdateError::Download {
-            url: url.to_owned(),
-            message: e.to_string(),
-        })
+        .map_err(|e| failed(e.to_string()))
+}
+
+/// The proxy Go's rules ([`crate::proxy`]) choose for `url`, handed to the download
+/// explicitly. When they choose none, ureq's own reading of the variables still applies
+/// (the download crate offers no way to turn it off); for the public release host the two
+/// agree.
+fn proxy_for(url: &str) -> Result<Option<String>, String> {
+    let proxies = crate::proxy::ProxyConfig::from_env().map_err(|e| e.to_string())?;
+    proxy_with(&proxies, url)
+}
+
+fn proxy_with(proxies: &crate::proxy::ProxyConfig, url: &str) -> Result<Option<String>, String> {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return Ok(None);
+    };
+    Ok(proxies
+        .proxy_for(&uri)
+        .map_err(|e| e.to_string())?
+        .map(|p| p.to_string()))
 }
 
 fn fetch_text(url: &str) -> Result<String, UpdateError> {
@@ -737,6 +761,25 @@ fn replace_exe(exe: &Path, new_exe: &Path) -> Result<(), UpdateError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn downloads_use_the_proxy_go_would() {
+        use crate::proxy::ProxyConfig;
+        let proxies = ProxyConfig::from_values("", "http://proxy.corp:3128", "", false).unwrap();
+        let release = "https://github.com/o/r/releases/latest/download/dist-manifest.json";
+        assert_eq!(
+            proxy_with(&proxies, release).unwrap().as_deref(),
+            Some("http://proxy.corp:3128/")
+        );
+        // A local release server (as in the tests) is never proxied.
+        assert_eq!(
+            proxy_with(&proxies, "https://127.0.0.1:8443/x").unwrap(),
+            None
+        );
+        let bypass =
+            ProxyConfig::from_values("", "http://proxy.corp:3128", "github.com", false).unwrap();
+        assert_eq!(proxy_with(&bypass, release).unwrap(), None);
+    }
+
     use super::*;
 
     fn env() -> InstallEnv {

@@ -216,35 +216,52 @@ struct Target {
     master_url: Option<String>,
 }
 
+/// The client as kubectl and upstream's `add` would connect: the kubeconfig (or
+/// `$KUBECONFIG`, `~/.kube/config`, the in-cluster account), then Go's proxy rules and
+/// certificate trust ([`crate::kube_client`]).
 async fn client(target: &Target) -> Result<kube::Client, CliError> {
     let options = kube::config::KubeConfigOptions {
         context: target.context.clone(),
         ..Default::default()
     };
-    let mut config = match &target.kubeconfig {
-        Some(path) if !path.is_empty() => {
-            let file = kube::config::Kubeconfig::read_from(path)
-                .map_err(|e| CliError::with_cause(format!("cannot read the kubeconfig {path}"), e))?;
-            kube::Config::from_custom_kubeconfig(file, &options)
-                .await
-                .map_err(|e| CliError::with_cause(format!("cannot use the kubeconfig {path}"), e))?
-        }
-        _ if target.context.is_some() => kube::Config::from_kubeconfig(&options)
+    let context = target.context.as_deref();
+    let from_file = async |file: kube::config::Kubeconfig, shown: &str| {
+        let proxy = crate::kube_client::kubeconfig_proxy_url(&file, context)
+            .map_err(|e| CliError::new(format!("cannot use the kubeconfig{shown}: {e}")))?;
+        let config = kube::Config::from_custom_kubeconfig(file, &options)
             .await
-            .map_err(|e| CliError::with_cause("cannot use the kubeconfig", e))?,
-        _ => kube::Config::infer().await.map_err(|e| {
-            CliError::new(format!(
-                "no Kubernetes configuration: {e} (pass --kubeconfig FILE, set KUBECONFIG, or run in a pod)"
-            ))
-        })?,
+            .map_err(|e| CliError::with_cause(format!("cannot use the kubeconfig{shown}"), e))?;
+        Ok::<_, CliError>((config, proxy))
+    };
+    let (mut config, proxy) = match &target.kubeconfig {
+        Some(path) if !path.is_empty() => {
+            let file = kube::config::Kubeconfig::read_from(path).map_err(|e| {
+                CliError::with_cause(format!("cannot read the kubeconfig {path}"), e)
+            })?;
+            from_file(file, &format!(" {path}")).await?
+        }
+        _ => match kube::config::Kubeconfig::read() {
+            Ok(file) => from_file(file, "").await?,
+            Err(e) if target.context.is_some() => {
+                return Err(CliError::with_cause("cannot read the kubeconfig", e));
+            }
+            Err(file_error) => match kube::Config::incluster() {
+                Ok(config) => (config, None),
+                Err(e) => {
+                    return Err(CliError::new(format!(
+                        "no Kubernetes configuration: {file_error}; not in a pod either: {e} (pass --kubeconfig FILE, set KUBECONFIG, or run in a pod)"
+                    )));
+                }
+            },
+        },
     };
     if let Some(url) = target.master_url.as_deref().filter(|u| !u.is_empty()) {
         config.cluster_url = url
             .parse()
             .map_err(|e| CliError::with_cause(format!("invalid --master-url {url:?}"), e))?;
     }
-    kube::Client::try_from(config)
-        .map_err(|e| CliError::with_cause("cannot create the Kubernetes client", e))
+    crate::kube_client::client(config, proxy)
+        .map_err(|e| CliError::new(format!("cannot create the Kubernetes client: {e}")))
 }
 
 pub(crate) fn run(args: AddArgs) -> Result<(), CliError> {

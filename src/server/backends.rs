@@ -87,21 +87,20 @@ impl Drop for Backends {
 }
 
 /// A Kubernetes client from `--kubeconfig` / `--master`, else the in-cluster
-/// service-account configuration, as upstream (which never reads `$KUBECONFIG`).
+/// service-account configuration, as upstream (which never reads `$KUBECONFIG`). Proxy
+/// and TLS trust as client-go's: see [`crate::kube_client`].
 pub async fn kube_client(
     kubeconfig: Option<&str>,
     master: Option<&str>,
 ) -> Result<kube::Client, String> {
     let bad_master = |e: &dyn std::fmt::Display| format!("invalid --master URL: {e}");
-    let mut explicit_proxy = false;
+    let mut explicit_proxy = None;
     let mut config = match kubeconfig {
         Some(path) => {
             let file = kube::config::Kubeconfig::read_from(path)
                 .map_err(|e| format!("can't read the kubeconfig {path}: {e}"))?;
-            explicit_proxy = file
-                .clusters
-                .iter()
-                .any(|c| c.cluster.as_ref().is_some_and(|c| c.proxy_url.is_some()));
+            explicit_proxy = crate::kube_client::kubeconfig_proxy_url(&file, None)
+                .map_err(|e| format!("can't use the kubeconfig {path}: {e}"))?;
             kube::Config::from_custom_kubeconfig(file, &kube::config::KubeConfigOptions::default())
                 .await
                 .map_err(|e| format!("can't use the kubeconfig {path}: {e}"))?
@@ -118,15 +117,8 @@ pub async fn kube_client(
     if let (Some(_), Some(url)) = (kubeconfig, master) {
         config.cluster_url = url.parse().map_err(|e| bad_master(&e))?;
     }
-    if !explicit_proxy {
-        // kube-rs takes $HTTPS_PROXY for the API server and tests NO_PROXY against the
-        // proxy's own host. Decide as client-go (upstream) does: by the API server's host
-        // against NO_PROXY, so `HTTPS_PROXY` for STS with `NO_PROXY` for the cluster works.
-        config.proxy_url = hyper_util::client::proxy::matcher::Matcher::from_env()
-            .intercept(&config.cluster_url)
-            .map(|i| i.uri().clone());
-    }
-    kube::Client::try_from(config).map_err(|e| format!("can't create kubernetes client: {e}"))
+    crate::kube_client::client(config, explicit_proxy)
+        .map_err(|e| format!("can't create kubernetes client: {e}"))
 }
 
 impl Backends {

@@ -12,6 +12,10 @@
 #                               $AIA_CACHE/control-plane/kube-$KUBE_VERSION/{kube-apiserver,etcd}
 #   WEBHOOK_KUBECONFIG          (up) webhook kubeconfig written by `aws-iam-authenticator init`/server
 #   KUBE_APISERVER_EXTRA_ARGS   (up) extra kube-apiserver flags, split on whitespace
+#   APISERVER_TLS_LAYOUT        (up) the API server's certificate: `ca-leaf` (default: a CA and a leaf
+#                               it signed; APISERVER_CA is the CA) or `self-signed` (one self-signed
+#                               CA:TRUE certificate as `openssl req -x509` makes it, serving TLS and
+#                               being APISERVER_CA itself, as upstream's `init` writes for the webhook)
 #   CONTROL_PLANE_TIMEOUT       (up, restart-apiserver) readiness timeout in seconds (default 60)
 #   CONTROL_PLANE_PARENT_PID    (up) if set, a watchdog runs `down DIR` as soon as this process exits
 #   AIA_KUBECTL                 kubectl 1.34 (default: from $AIA_CACHE/env.sh, made by tests/support/setup-env.sh)
@@ -280,10 +284,29 @@ log_tail() {
 }
 
 # Certificates and keys in DIR/pki: ca.{crt,key}, apiserver.{crt,key} (127.0.0.1, localhost),
-# sa.{key,pub}.
+# sa.{key,pub}. With LAYOUT `self-signed`, apiserver.crt is self-signed (CA:TRUE) and ca.crt is a
+# copy of it (no ca.key).
 make_pki() {
-    local pki=$1
+    local pki=$1 layout=${2:-ca-leaf}
+    case $layout in ca-leaf | self-signed) ;; *) die "APISERVER_TLS_LAYOUT=$layout: use ca-leaf or self-signed" ;; esac
     mkdir -p "$pki"
+    if command -v openssl >/dev/null 2>&1 && [ "$layout" = self-signed ]; then
+        (
+            cd "$pki"
+            umask 077
+            openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=127.0.0.1" \
+                -keyout apiserver.key -out apiserver.crt \
+                -addext "basicConstraints=critical,CA:TRUE" \
+                -addext "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign" \
+                -addext "extendedKeyUsage=serverAuth" \
+                -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
+            cp apiserver.crt ca.crt
+            openssl genrsa -out sa.key 2048 2>/dev/null
+            openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+            chmod 0644 ca.crt apiserver.crt sa.pub
+        )
+        return
+    fi
     if command -v openssl >/dev/null 2>&1; then
         (
             cd "$pki"
@@ -314,7 +337,7 @@ make_pki() {
         "$py" -c 'import cryptography' 2>/dev/null || die "neither openssl nor python3 with 'cryptography' is available"
     fi
     say "openssl not found; generating certificates with python cryptography"
-    "$py" - "$pki" <<'PY'
+    "$py" - "$pki" "$layout" <<'PY'
 import datetime, ipaddress, os, sys
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -351,7 +374,22 @@ leaf = (x509.CertificateBuilder()
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
                                                     x509.DNSName("localhost")]), critical=False)
         .sign(ca_key, hashes.SHA256()))
-write("ca.key", pem_key(ca_key), 0o600)
+if sys.argv[2] == "self-signed":
+    # One CA:TRUE certificate, as `openssl req -x509` makes it, that is its own authority.
+    leaf = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .public_key(leaf_key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(later)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, False, True, False, False, True, False, False, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                        x509.DNSName("localhost")]), critical=False)
+            .sign(leaf_key, hashes.SHA256()))
+    ca = leaf
+else:
+    write("ca.key", pem_key(ca_key), 0o600)
 write("ca.crt", ca.public_bytes(serialization.Encoding.PEM), 0o644)
 write("apiserver.key", pem_key(leaf_key), 0o600)
 write("apiserver.crt", leaf.public_bytes(serialization.Encoding.PEM), 0o644)
@@ -461,7 +499,7 @@ cmd_up() {
     mkdir -p "$LOG_DIR"
     : > "$LOG_DIR/etcd.log"
     : > "$LOG_DIR/kube-apiserver.log"
-    make_pki "$STATE_DIR/pki"
+    make_pki "$STATE_DIR/pki" "${APISERVER_TLS_LAYOUT:-ca-leaf}"
 
     ADMIN_TOKEN=$(random_token)
     (umask 077 && printf '%s,admin,admin,system:masters\n' "$ADMIN_TOKEN" > "$STATE_DIR/tokens.csv")
