@@ -142,7 +142,10 @@ fn a_full_sts_queue_answers_429_with_retry_after() {
     let token = alice_token(&sts);
     assert_eq!(server.username(&token).as_deref(), Some("alice"));
 
-    sts.fault("slow", 4.0);
+    // Slow enough that all the reviews arrive while the first is still in flight (on a
+    // loaded machine thread start-up and TLS take a while), fast enough for it to finish
+    // inside the 10 s deadline.
+    sts.fault("slow", 7.0);
     let queue = 1 + 4; // in flight + waiting (4 per slot)
     let extra = 6;
     let answers = concurrent_reviews(&server, &vec![token.clone(); queue + extra]);
@@ -177,6 +180,7 @@ fn a_full_sts_queue_answers_429_with_retry_after() {
 /// Time spent waiting for a slot counts against the STS deadline: with STS hanging,
 /// the reviews queued behind the one in flight give up at the same 10 s, rather than
 /// 10 s after the slot frees (20 s, 30 s, …).
+/// (`token::sts`'s unit tests check that a waiter gives up at its own deadline.)
 #[test]
 fn waiting_for_an_sts_slot_counts_against_the_deadline() {
     let sts = StandIn::start();
@@ -191,13 +195,9 @@ fn waiting_for_an_sts_slot_counts_against_the_deadline() {
     let answers = concurrent_reviews(&server, &vec![token.clone(); 3]);
     let elapsed = started.elapsed();
     assert!(answers.iter().all(|(s, _, _)| *s == 403), "{answers:?}");
-    // At least one queued review gave up while still waiting for its slot (the other
-    // may have got the slot in the last milliseconds of the same deadline).
-    let logs = server.logs();
-    assert!(
-        logs.contains("timed out after 10s waiting for a free STS slot"),
-        "{logs}"
-    );
+    // Which message each queued review logs ("waiting for a free STS slot" or, when the
+    // slot frees in the last milliseconds of its deadline, "waiting for STS") is a race
+    // between timers a few milliseconds apart; the property is the total time.
     // Sequential slots would take at least 30 s; one shared deadline takes about 10.
     assert!(elapsed.as_secs() < 25, "{elapsed:?}");
     sts.fault("none", 0.0);
