@@ -12,140 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::webhook::Webhook;
+use common::control_plane::{self, ControlPlane, WebhookFiles};
 use common::*;
 use serde_json::Value;
 
 const CLUSTER: &str = "e2e-cluster";
-
-fn control_plane_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/control-plane.sh")
-}
-
-/// etcd + kube-apiserver, torn down on drop.
-struct ControlPlane {
-    dir: PathBuf,
-    env: Vec<(String, String)>,
-}
-
-impl ControlPlane {
-    fn up(dir: &Path, webhook_kubeconfig: &Path) -> Self {
-        let status = Command::new("bash")
-            .arg(control_plane_script())
-            .arg("up")
-            .arg(dir)
-            .env("WEBHOOK_KUBECONFIG", webhook_kubeconfig)
-            // A killed test run must not leave etcd and kube-apiserver behind.
-            .env("CONTROL_PLANE_PARENT_PID", std::process::id().to_string())
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .status()
-            .expect("run control-plane.sh");
-        let cp = ControlPlane {
-            dir: dir.to_path_buf(),
-            env: read_env(&dir.join("env")),
-        };
-        assert!(status.success(), "control-plane.sh up failed");
-        cp
-    }
-
-    fn var(&self, name: &str) -> String {
-        self.env
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| panic!("{name} missing from the control plane's env file"))
-    }
-
-    /// kubectl as the cluster admin, with `input` on its stdin.
-    fn admin(&self, args: &[&str], input: &str) -> Output {
-        output_with_stdin(
-            Command::new(kubectl())
-                .env("NO_PROXY", "127.0.0.1,localhost")
-                .arg("--kubeconfig")
-                .arg(self.var("ADMIN_KUBECONFIG"))
-                .args(args),
-            input,
-        )
-    }
-
-    fn admin_apply(&self, yaml: &str) {
-        assert_success(&self.admin(&["apply", "-f", "-"], yaml));
-    }
-}
-
-impl Drop for ControlPlane {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(control_plane_script())
-            .arg("down")
-            .arg(&self.dir)
-            .status();
-    }
-}
-
-fn read_env(path: &Path) -> Vec<(String, String)> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("export ").or(Some(l.trim())))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                v.trim_matches(|c| c == '"' || c == '\'').to_string(),
-            )
-        })
-        .collect()
-}
-
-/// The files of one webhook, from our own `init`: a config that sets the port, the state
-/// dir and the kubeconfig path itself (`more` is appended under `server:`), the
-/// certificate and the webhook kubeconfig the apiserver reads.
-struct WebhookFiles {
-    config: PathBuf,
-    port: u16,
-    state: PathBuf,
-    kubeconfig: PathBuf,
-}
-
-impl WebhookFiles {
-    fn init(work: &Path, more: &str) -> Self {
-        let port = free_port();
-        let state = work.join("state");
-        let kubeconfig = work.join("webhook.kubeconfig");
-        let config = work.join("authenticator.yaml");
-        std::fs::write(
-            &config,
-            format!(
-                "clusterID: {CLUSTER}\nserver:\n  port: {port}\n  stateDir: {state}\n  generateKubeconfig: {kc}\n  hostname: 127.0.0.1\n{more}",
-                state = state.display(),
-                kc = kubeconfig.display()
-            ),
-        )
-        .unwrap();
-        let out = Command::new(bin())
-            .arg("-c")
-            .arg(&config)
-            .args(["init", "--feature-gates=ConfiguredInitDirectories=true"])
-            .output()
-            .unwrap();
-        assert_success(&out);
-        WebhookFiles {
-            config,
-            port,
-            state,
-            kubeconfig,
-        }
-    }
-
-    /// Starts the webhook from these files, with `args`.
-    fn start(&self, sts: &StandIn, args: &[&str]) -> Webhook {
-        Webhook::builder(sts)
-            .config_file(&self.config, self.port, &self.kubeconfig)
-            .args(args)
-            .start()
-    }
-}
 
 /// A kubeconfig for a user whose exec plugin is `command args…`.
 fn user_kubeconfig(
@@ -228,6 +99,7 @@ fn end_to_end_scenarios() {
     let work = tempfile::tempdir().unwrap();
     let files = WebhookFiles::init(
         work.path(),
+        CLUSTER,
         &format!(
             "\x20 mapUsers:\n  - userarn: {ALICE_ARN}\n    username: alice\n    groups:\n    - devs\n\
              \x20 mapRoles:\n  - rolearn: {DEV_ROLE}\n    username: \"dev:{{{{SessionName}}}}\"\n    groups:\n    - devs\n"
@@ -237,7 +109,7 @@ fn end_to_end_scenarios() {
     let cert_before = std::fs::read_to_string(state.join("cert.pem")).unwrap();
 
     let mut webhook = files.start(&sts, &[]);
-    let cp = ControlPlane::up(&work.path().join("cp"), &files.kubeconfig);
+    let cp = ControlPlane::up(&work.path().join("cp"), &files.kubeconfig, None);
     cp.admin_apply(
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: pod-reader\n  namespace: default\n\
          rules:\n- apiGroups: [\"\"]\n  resources: [\"pods\"]\n  verbs: [\"get\", \"list\"]\n---\n\
@@ -501,8 +373,8 @@ fn aws_auth(data: &[(&str, &str)]) -> String {
 fn scenario_6_mapping_changes_live() {
     let sts = StandIn::start();
     let work = tempfile::tempdir().unwrap();
-    let files = WebhookFiles::init(work.path(), "  backendMode: [EKSConfigMap, CRD]\n");
-    let cp = ControlPlane::up(&work.path().join("cp"), &files.kubeconfig);
+    let files = WebhookFiles::init(work.path(), CLUSTER, "  backendMode: [EKSConfigMap, CRD]\n");
+    let cp = ControlPlane::up(&work.path().join("cp"), &files.kubeconfig, None);
     let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
     for file in ["iamidentitymapping.yaml", "rbac.yaml"] {
         let out = kubectl_admin(
@@ -614,7 +486,7 @@ fn scenario_6_mapping_changes_live() {
 
     // The apiserver restarts mid-watch; the mapping survives and the watch resumes.
     let status = Command::new("bash")
-        .arg(control_plane_script())
+        .arg(control_plane::script())
         .arg("restart-apiserver")
         .arg(work.path().join("cp"))
         .status()

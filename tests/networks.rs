@@ -17,104 +17,16 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::control_plane::{ControlPlane, WebhookFiles};
 use common::webhook::Webhook;
 use common::*;
 use serde_json::Value;
 
 const CLUSTER: &str = "networks-cluster";
-
-fn control_plane_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/control-plane.sh")
-}
-
-/// etcd + kube-apiserver from `tests/e2e/control-plane.sh`, torn down on drop.
-struct ControlPlane {
-    dir: PathBuf,
-    env: Vec<(String, String)>,
-}
-
-impl ControlPlane {
-    fn up(dir: &Path, webhook_kubeconfig: &Path, layout: &str) -> Self {
-        let status = Command::new("bash")
-            .arg(control_plane_script())
-            .arg("up")
-            .arg(dir)
-            .env("WEBHOOK_KUBECONFIG", webhook_kubeconfig)
-            .env("APISERVER_TLS_LAYOUT", layout)
-            .env("CONTROL_PLANE_PARENT_PID", std::process::id().to_string())
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .status()
-            .expect("run control-plane.sh");
-        let env = std::fs::read_to_string(dir.join("env"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("export "))
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
-            .collect();
-        let cp = ControlPlane {
-            dir: dir.to_path_buf(),
-            env,
-        };
-        assert!(status.success(), "control-plane.sh up ({layout}) failed");
-        cp
-    }
-
-    fn var(&self, name: &str) -> String {
-        self.env
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| panic!("{name} missing from the control plane's env file"))
-    }
-
-    fn kubectl(&self, args: &[&str], input: &str) -> Output {
-        output_with_stdin(
-            Command::new(kubectl())
-                .env("NO_PROXY", "127.0.0.1,localhost")
-                .arg("--kubeconfig")
-                .arg(self.var("ADMIN_KUBECONFIG"))
-                .args(args),
-            input,
-        )
-    }
-
-    fn apply(&self, yaml: &str) {
-        assert_success(&self.kubectl(&["apply", "-f", "-"], yaml));
-    }
-
-    /// A kubeconfig at `server` (the API server's URL with the host spelt as given) for
-    /// the admin token, trusting the control plane's `certificate-authority`.
-    fn admin_kubeconfig_at(&self, dir: &Path, host: &str) -> PathBuf {
-        let server = format!("https://{host}:{}", self.var("APISERVER_PORT"));
-        let path = dir.join(format!("webhook-to-{host}.kubeconfig"));
-        std::fs::write(
-            &path,
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: cp\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
-                 users:\n- name: admin\n  user:\n    token: {token}\ncontexts:\n- name: cp\n  context:\n    cluster: cp\n    user: admin\ncurrent-context: cp\n",
-                ca = self.var("APISERVER_CA"),
-                token = self.var("ADMIN_TOKEN"),
-            ),
-        )
-        .unwrap();
-        path
-    }
-}
-
-impl Drop for ControlPlane {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(control_plane_script())
-            .arg("down")
-            .arg(&self.dir)
-            .status();
-    }
-}
 
 /// An HTTP `CONNECT` proxy that records every target. Tunnels to loopback hosts go
 /// straight there (so a misrouted API-server connection still works and only the record
@@ -273,42 +185,6 @@ fn follows(kubeconfig: &Path, want: &str, webhook: &Webhook, what: &str) {
     }
 }
 
-/// The webhook's files from our own `init` (certificate, the API server's webhook
-/// kubeconfig), on a fixed port.
-struct WebhookFiles {
-    config: PathBuf,
-    port: u16,
-    kubeconfig: PathBuf,
-}
-
-fn init_webhook(work: &Path) -> WebhookFiles {
-    let port = free_port();
-    let state = work.join("state");
-    let kubeconfig = work.join("webhook.kubeconfig");
-    let config = work.join("authenticator.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "clusterID: {CLUSTER}\nserver:\n  port: {port}\n  stateDir: {state}\n  generateKubeconfig: {kc}\n  hostname: 127.0.0.1\n  backendMode: [EKSConfigMap, CRD]\n",
-            state = state.display(),
-            kc = kubeconfig.display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new(bin())
-        .arg("-c")
-        .arg(&config)
-        .args(["init", "--feature-gates=ConfiguredInitDirectories=true"])
-        .output()
-        .unwrap();
-    assert_success(&out);
-    WebhookFiles {
-        config,
-        port,
-        kubeconfig,
-    }
-}
-
 /// One TLS layout: a control plane, then the webhook twice (kubeconfig at `127.0.0.1`,
 /// then at `localhost`), each time with only `HTTPS_PROXY` in its environment.
 fn run_layout(layout: &str) {
@@ -324,8 +200,8 @@ fn run_layout(layout: &str) {
             .expect("stand-in proxy port"),
     );
     let work = tempfile::tempdir().unwrap();
-    let files = init_webhook(work.path());
-    let cp = ControlPlane::up(&work.path().join("cp"), &files.kubeconfig, layout);
+    let files = WebhookFiles::init(work.path(), CLUSTER, "  backendMode: [EKSConfigMap, CRD]\n");
+    let cp = ControlPlane::up(&work.path().join("cp"), &files.kubeconfig, Some(layout));
     let api_port = cp.var("APISERVER_PORT");
     if layout == "self-signed" {
         // The layout under test: the authority is the serving certificate itself.
@@ -339,7 +215,7 @@ fn run_layout(layout: &str) {
         );
     }
     let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
-    assert_success(&cp.kubectl(
+    assert_success(&cp.admin(
         &[
             "apply",
             "--server-side",
@@ -348,7 +224,7 @@ fn run_layout(layout: &str) {
         ],
         "",
     ));
-    assert_success(&cp.kubectl(
+    assert_success(&cp.admin(
         &[
             "wait",
             "--for=condition=Established",
@@ -363,8 +239,8 @@ fn run_layout(layout: &str) {
     for host in ["127.0.0.1", "localhost"] {
         let to_api = cp.admin_kubeconfig_at(work.path(), host);
         let before = proxy.targets().len();
-        let webhook = Webhook::builder(&sts)
-            .config_file(&files.config, files.port, &files.kubeconfig)
+        let webhook = files
+            .builder(&sts)
             .args(["--kubeconfig", to_api.to_str().unwrap()])
             .env("HTTPS_PROXY", proxy.url())
             // Empty is unset, for Go and for us: no NO_PROXY at all.
@@ -373,13 +249,13 @@ fn run_layout(layout: &str) {
 
         // ConfigMap backend: aws-auth maps Alice.
         let alice_name = format!("alice-cm-{host}");
-        cp.apply(&format!(
+        cp.admin_apply(&format!(
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-auth\n  namespace: kube-system\ndata:\n  mapUsers: |\n    - userarn: {ALICE_ARN}\n      username: {alice_name}\n"
         ));
         follows(&alice, &alice_name, &webhook, &format!("{host}: aws-auth"));
         // CRD backend: an IAMIdentityMapping maps Bob.
         let bob_name = format!("bob-crd-{host}");
-        cp.apply(&format!(
+        cp.admin_apply(&format!(
             "apiVersion: iamauthenticator.k8s.aws/v1alpha1\nkind: IAMIdentityMapping\nmetadata:\n  name: bob\nspec:\n  arn: {BOB_ARN}\n  username: {bob_name}\n"
         ));
         follows(
@@ -423,8 +299,8 @@ fn run_layout(layout: &str) {
         .unwrap()
         .replace(&cp.var("APISERVER_CA"), sts.ca_file.to_str().unwrap());
     std::fs::write(&wrong_ca, text).unwrap();
-    let webhook = Webhook::builder(&sts)
-        .config_file(&files.config, files.port, &files.kubeconfig)
+    let webhook = files
+        .builder(&sts)
         .args(["--kubeconfig", wrong_ca.to_str().unwrap()])
         .env("HTTPS_PROXY", proxy.url())
         .env("NO_PROXY", "")

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 #[cfg(feature = "server")]
+pub mod control_plane;
+#[cfg(feature = "server")]
 pub mod webhook;
 
 pub const ACCOUNT: &str = "111122223333";
