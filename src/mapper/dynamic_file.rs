@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::file_watch::{self, FileState};
+use super::document::{self, Coercions};
 use super::{
     BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, MappingIndex, Node, Published,
     RoleMapping, UserMapping,
@@ -117,24 +118,28 @@ pub(crate) fn set_string(node: &Node, field: &str, target: &mut String) -> Resul
     }
 }
 
-/// Reads a JSON list, converting each item; `null` gives nothing.
+/// Reads a list of entries, converting each item and recording the conversions made
+/// (with the entry's position) in `notes`; a single entry where the list belongs is a
+/// one-entry list, `null` gives nothing (see [`document::list_items`]).
 fn list<T>(
     node: &Node,
     field: &str,
-    item: impl Fn(&Node) -> Result<T, String>,
+    notes: &mut Coercions,
+    item: impl Fn(&Node, &mut Coercions) -> Result<T, String>,
 ) -> Result<Vec<T>, String> {
-    match node {
-        Node::Null => Ok(Vec::new()),
-        Node::Seq(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, n)| item(n).map_err(|e| format!("{field}[{i}]: {e}")))
-            .collect(),
-        other => Err(format!(
-            "cannot unmarshal {} into field {field} of type list",
-            other.kind()
-        )),
-    }
+    document::list_items(node, field, notes)
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut mine = Coercions::new();
+            let out = item(n, &mut mine).map_err(|e| format!("{field}[{i}]: {e}"))?;
+            notes.extend(mine.into_iter().map(|mut c| {
+                c.field = format!("{field}[{i}].{}", c.field);
+                c
+            }));
+            Ok(out)
+        })
+        .collect()
 }
 
 /// The top-level object of a JSON file read with `encoding/json`'s rules (a `null`
@@ -166,6 +171,7 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
     let mut roles = Vec::new();
     let mut users = Vec::new();
     let mut accounts = Vec::new();
+    let mut notes = Coercions::new();
     for (key, value) in parse_json(bytes)? {
         match key.to_ascii_lowercase().as_str() {
             "version" => set_string(&value, "Version", &mut data.version)?,
@@ -174,14 +180,17 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
                 "LastUpdatedDateTime",
                 &mut data.last_updated_date_time,
             )?,
-            "maproles" => roles = list(&value, "mapRoles", RoleMapping::from_node)?,
-            "mapusers" => users = list(&value, "mapUsers", UserMapping::from_node)?,
+            "maproles" => roles = list(&value, "mapRoles", &mut notes, RoleMapping::from_node)?,
+            "mapusers" => users = list(&value, "mapUsers", &mut notes, UserMapping::from_node)?,
             "mapaccounts" => {
-                accounts = list(&value, "mapAccounts", |n| match n {
-                    Node::Str(s) => Ok(s.clone()),
-                    Node::Null => Ok(String::new()),
-                    other => Err(format!("cannot unmarshal {} into string", other.kind())),
-                })?
+                accounts = document::read_string_list(&value, "mapAccounts", &mut notes)
+                    .map_err(|bad| {
+                        format!(
+                            "cannot unmarshal {} into field mapAccounts of type []string",
+                            bad.kind()
+                        )
+                    })?
+                    .unwrap_or_default()
             }
             _ => {}
         }
@@ -221,6 +230,13 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
         ));
     }
 
+    // Values upstream's `encoding/json` would refuse, read as its config-file decoder
+    // reads them: logged so the file can be fixed, never a reason to keep stale mappings.
+    data.warnings.extend(
+        notes
+            .iter()
+            .map(|c| format!("{c} (a value of another type, converted as upstream's config-file decoder does)")),
+    );
     let key_for = |arn: &str, userid: &Option<String>| -> Result<String, String> {
         if user_id_strict {
             Ok(userid.clone().unwrap_or_default())

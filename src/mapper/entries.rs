@@ -12,7 +12,7 @@ use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::document::{
-    Node, entries, is_blank, non_empty, set_opt_string, set_string, set_string_list,
+    Coercions, Node, entries, is_blank, non_empty, set_opt_string, set_string, set_string_list,
 };
 
 /// The AWS partitions an SSO matcher may name (upstream's list, plus the newer
@@ -106,19 +106,30 @@ impl SsoArnMatcher {
         })
     }
 
-    fn from_node(node: &Node) -> Result<Self, String> {
+    fn from_node(node: &Node, notes: &mut Coercions) -> Result<Self, String> {
         const TY: &str = "SSOARNMatcher";
         let mut out = SsoArnMatcher::default();
+        let mut mine = Coercions::new();
         for (key, value) in entries(node, TY)? {
             match key.to_ascii_lowercase().as_str() {
-                "permissionsetname" => {
-                    set_string(value, TY, "permissionSetName", &mut out.permission_set_name)?
+                "permissionsetname" => set_string(
+                    value,
+                    TY,
+                    "permissionSetName",
+                    &mut out.permission_set_name,
+                    &mut mine,
+                )?,
+                "accountid" => set_string(value, TY, "accountID", &mut out.account_id, &mut mine)?,
+                "partition" => {
+                    set_opt_string(value, TY, "partition", &mut out.partition, &mut mine)?
                 }
-                "accountid" => set_string(value, TY, "accountID", &mut out.account_id)?,
-                "partition" => set_opt_string(value, TY, "partition", &mut out.partition)?,
                 _ => {}
             }
         }
+        notes.extend(mine.into_iter().map(|mut c| {
+            c.field = format!("sso.{}", c.field);
+            c
+        }));
         Ok(out)
     }
 }
@@ -139,7 +150,7 @@ impl Serialize for SsoArnMatcher {
 impl<'de> Deserialize<'de> for SsoArnMatcher {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let node = Node::deserialize(d)?;
-        SsoArnMatcher::from_node(&node).map_err(de::Error::custom)
+        SsoArnMatcher::from_node(&node, &mut Coercions::new()).map_err(de::Error::custom)
     }
 }
 
@@ -185,21 +196,24 @@ impl RoleMapping {
         }
     }
 
-    pub(crate) fn from_node(node: &Node) -> Result<Self, String> {
+    /// Decodes an entry from the document tree: keys case-insensitively, the last
+    /// duplicate winning, and values with upstream's config-file conversions (recorded in
+    /// `notes`; see [`document`](super::document)).
+    pub(crate) fn from_node(node: &Node, notes: &mut Coercions) -> Result<Self, String> {
         const TY: &str = "RoleMapping";
         let mut out = RoleMapping::default();
         for (key, value) in entries(node, TY)? {
             match key.to_ascii_lowercase().as_str() {
-                "rolearn" => set_opt_string(value, TY, "rolearn", &mut out.rolearn)?,
+                "rolearn" => set_opt_string(value, TY, "rolearn", &mut out.rolearn, notes)?,
                 "sso" => {
                     out.sso = match value {
                         Node::Null => None,
-                        other => Some(SsoArnMatcher::from_node(other)?),
+                        other => Some(SsoArnMatcher::from_node(other, notes)?),
                     }
                 }
-                "username" => set_string(value, TY, "username", &mut out.username)?,
-                "groups" => set_string_list(value, TY, "groups", &mut out.groups)?,
-                "userid" => set_opt_string(value, TY, "userid", &mut out.userid)?,
+                "username" => set_string(value, TY, "username", &mut out.username, notes)?,
+                "groups" => set_string_list(value, TY, "groups", &mut out.groups, notes)?,
+                "userid" => set_opt_string(value, TY, "userid", &mut out.userid, notes)?,
                 _ => {}
             }
         }
@@ -237,7 +251,7 @@ impl Serialize for RoleMapping {
 impl<'de> Deserialize<'de> for RoleMapping {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let node = Node::deserialize(d)?;
-        RoleMapping::from_node(&node).map_err(de::Error::custom)
+        RoleMapping::from_node(&node, &mut Coercions::new()).map_err(de::Error::custom)
     }
 }
 
@@ -271,15 +285,16 @@ impl UserMapping {
         self.userarn.to_lowercase()
     }
 
-    pub(crate) fn from_node(node: &Node) -> Result<Self, String> {
+    /// Decodes an entry as [`RoleMapping::from_node`] does.
+    pub(crate) fn from_node(node: &Node, notes: &mut Coercions) -> Result<Self, String> {
         const TY: &str = "UserMapping";
         let mut out = UserMapping::default();
         for (key, value) in entries(node, TY)? {
             match key.to_ascii_lowercase().as_str() {
-                "userarn" => set_string(value, TY, "userarn", &mut out.userarn)?,
-                "username" => set_string(value, TY, "username", &mut out.username)?,
-                "groups" => set_string_list(value, TY, "groups", &mut out.groups)?,
-                "userid" => set_opt_string(value, TY, "userid", &mut out.userid)?,
+                "userarn" => set_string(value, TY, "userarn", &mut out.userarn, notes)?,
+                "username" => set_string(value, TY, "username", &mut out.username, notes)?,
+                "groups" => set_string_list(value, TY, "groups", &mut out.groups, notes)?,
+                "userid" => set_opt_string(value, TY, "userid", &mut out.userid, notes)?,
                 _ => {}
             }
         }
@@ -312,7 +327,7 @@ impl Serialize for UserMapping {
 impl<'de> Deserialize<'de> for UserMapping {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let node = Node::deserialize(d)?;
-        UserMapping::from_node(&node).map_err(de::Error::custom)
+        UserMapping::from_node(&node, &mut Coercions::new()).map_err(de::Error::custom)
     }
 }
 

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use super::{NAME, NAMESPACE};
+use crate::mapper::document::{self, Coercions};
 use crate::mapper::{Node, RoleMapping, UserMapping};
 
 /// The ConfigMap data key holding role mappings.
@@ -27,6 +29,11 @@ pub struct ParsedConfigMap {
     pub accounts: Vec<String>,
     /// Problems found; each names the data key and, for entries, the position.
     pub warnings: Vec<String>,
+    /// Values of another type that were converted the way upstream's config-file
+    /// decoder converts them (`groups: devs` read as `[devs]`), each naming the data key,
+    /// the entry, the field and the line in that key's text. Upstream's `encoding/json`
+    /// would drop such an entry; here it is kept and this note logged.
+    pub coercions: Vec<String>,
 }
 
 impl ParsedConfigMap {
@@ -60,10 +67,23 @@ fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
-fn parse_yaml_list(key: &str, value: &str, warnings: &mut Vec<String>) -> Vec<Node> {
+fn parse_yaml_list(
+    key: &str,
+    value: &str,
+    warnings: &mut Vec<String>,
+    coercions: &mut Vec<String>,
+) -> Vec<Node> {
     match serde_saphyr::from_str_with_options::<Node>(value, yaml_options()) {
         Ok(Node::Seq(items)) => items,
         Ok(Node::Null) => Vec::new(),
+        // A lone entry written without `- `: one entry, as upstream's config-file
+        // decoder reads it.
+        Ok(node @ Node::Map(_)) => {
+            let mut notes = Coercions::new();
+            let items = document::list_items(&node, key, &mut notes);
+            coercions.extend(notes.iter().map(|c| format!("{c} (line 1)")));
+            items
+        }
         Ok(other) => {
             warnings.push(format!(
                 "{key}: cannot unmarshal {} into a list of mappings",
@@ -78,7 +98,11 @@ fn parse_yaml_list(key: &str, value: &str, warnings: &mut Vec<String>) -> Vec<No
     }
 }
 
-fn parse_accounts(value: &str, warnings: &mut Vec<String>) -> Vec<String> {
+fn parse_accounts(
+    value: &str,
+    warnings: &mut Vec<String>,
+    coercions: &mut Vec<String>,
+) -> Vec<String> {
     // yaml.v2 decodes any scalar into a Go string as its source text, so unquoted
     // `- 012345678912` keeps its leading zero. serde-saphyr does the same for `String`
     // targets; nulls (`- ~`) become empty strings in Go and are dropped here.
@@ -87,9 +111,24 @@ fn parse_accounts(value: &str, warnings: &mut Vec<String>) -> Vec<String> {
     {
         return items.unwrap_or_default().into_iter().flatten().collect();
     }
+    // A single account (or a comma-separated string) where the list belongs: read as
+    // upstream's config-file decoder reads `server.mapAccounts`.
+    if let Ok(Some(single)) =
+        serde_saphyr::from_str_with_options::<Option<String>>(value, yaml_options())
+    {
+        let accounts: Vec<String> = single
+            .split(',')
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        coercions.push(format!(
+            "{MAP_ACCOUNTS}: read the single value {single:?} as the list {accounts:?} (line 1)"
+        ));
+        return accounts;
+    }
     // Something in the list is not a scalar (or the YAML is broken): keep what can be kept.
     let mut accounts = Vec::new();
-    for (i, item) in parse_yaml_list(MAP_ACCOUNTS, value, warnings)
+    for (i, item) in parse_yaml_list(MAP_ACCOUNTS, value, warnings, coercions)
         .into_iter()
         .enumerate()
     {
@@ -106,6 +145,36 @@ fn parse_accounts(value: &str, warnings: &mut Vec<String>) -> Vec<String> {
     accounts
 }
 
+/// Decodes the entries of one data key, keeping the valid ones and noting the rest.
+fn parse_entries<T>(
+    key: &str,
+    value: &str,
+    out: &mut ParsedConfigMap,
+    decode: impl Fn(&Node, &mut Coercions) -> Result<T, String>,
+    validate: impl Fn(&T) -> Result<(), String>,
+) -> Vec<T> {
+    let mut kept = Vec::new();
+    for (i, node) in parse_yaml_list(key, value, &mut out.warnings, &mut out.coercions)
+        .iter()
+        .enumerate()
+    {
+        let mut notes = Coercions::new();
+        match decode(node, &mut notes).and_then(|entry| validate(&entry).map(|()| entry)) {
+            Ok(entry) => {
+                out.coercions.extend(notes.iter().map(|c| {
+                    let line = document::item_line(value, None, i, Some(&c.field))
+                        .map(|n| format!(" (line {n})"))
+                        .unwrap_or_default();
+                    format!("{key}[{i}].{c}{line}")
+                }));
+                kept.push(entry);
+            }
+            Err(e) => out.warnings.push(format!("{key}[{i}]: {e}")),
+        }
+    }
+    kept
+}
+
 /// Parses the `data` of the `aws-auth` ConfigMap (upstream's `ParseMap`).
 ///
 /// Never fails: problems become [`ParsedConfigMap::warnings`] and the good entries are
@@ -116,39 +185,26 @@ pub fn parse_map(data: &BTreeMap<String, String>) -> ParsedConfigMap {
     let mut out = ParsedConfigMap::default();
 
     if let Some(value) = data.get(MAP_USERS).filter(|v| !is_skippable(v)) {
-        for (i, node) in parse_yaml_list(MAP_USERS, value, &mut out.warnings)
-            .iter()
-            .enumerate()
-        {
-            match UserMapping::from_node(node) {
-                Ok(user) => match user.validate() {
-                    Ok(()) => out.users.push(user),
-                    Err(e) => out.warnings.push(format!("{MAP_USERS}[{i}]: {e}")),
-                },
-                Err(e) => out.warnings.push(format!("{MAP_USERS}[{i}]: {e}")),
-            }
-        }
+        out.users = parse_entries(MAP_USERS, value, &mut out, UserMapping::from_node, |u| {
+            u.validate().map_err(|e| e.to_string())
+        });
     }
 
     if let Some(value) = data.get(MAP_ROLES).filter(|v| !is_skippable(v)) {
-        for (i, node) in parse_yaml_list(MAP_ROLES, value, &mut out.warnings)
-            .iter()
-            .enumerate()
-        {
-            match RoleMapping::from_node(node) {
-                Ok(role) => match role.validate() {
-                    Ok(()) => out.roles.push(role),
-                    Err(e) => out.warnings.push(format!("{MAP_ROLES}[{i}]: {e}")),
-                },
-                Err(e) => out.warnings.push(format!("{MAP_ROLES}[{i}]: {e}")),
-            }
-        }
+        out.roles = parse_entries(MAP_ROLES, value, &mut out, RoleMapping::from_node, |r| {
+            r.validate().map_err(|e| e.to_string())
+        });
     }
 
     if let Some(value) = data.get(MAP_ACCOUNTS).filter(|v| !is_skippable(v)) {
-        out.accounts = parse_accounts(value, &mut out.warnings);
+        out.accounts = parse_accounts(value, &mut out.warnings, &mut out.coercions);
     }
 
+    for coercion in &out.coercions {
+        tracing::warn!(
+            "{NAMESPACE}/{NAME}: {coercion}: a value of another type, converted as upstream's config-file decoder converts it (upstream would drop this entry)"
+        );
+    }
     out
 }
 
