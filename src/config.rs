@@ -353,7 +353,11 @@ fn parse_go_uint(text: &str) -> Option<u64> {
     } else {
         (lower, 10)
     };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
     u64::from_str_radix(&digits.replace('_', ""), radix).ok()

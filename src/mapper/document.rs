@@ -381,7 +381,7 @@ pub(crate) fn list_items(node: &Node, field: &str, notes: &mut Coercions) -> Vec
 }
 
 /// The 1-based line of the `index`-th `- ` item of a YAML list, and with `field` of that
-/// key inside the item (its first segment: `groups` for `groups[1]`, `sso` for
+/// key inside the item (its last key: `groups` for `groups[1]`, `accountID` for
 /// `sso.accountID`). The list is the one under `parent:`, or the document's top-level
 /// list when `parent` is `None`. A heuristic for messages only: `None` when not found.
 pub(crate) fn item_line(
@@ -433,7 +433,8 @@ pub(crate) fn item_line(
     let Some(field) = field else {
         return Some(item_at + 1);
     };
-    let key = field.split(['[', '.']).next().unwrap_or(field);
+    let last = field.rsplit('.').next().unwrap_or(field);
+    let key = last.split('[').next().unwrap_or(last);
     let item_indent = item_indent?;
     for (n, line) in lines.iter().enumerate().skip(item_at) {
         let trimmed = line.trim_start();

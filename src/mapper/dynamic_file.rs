@@ -23,8 +23,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::file_watch::{self, FileState};
 use super::document::{self, Coercions};
+use super::file_watch::{self, FileState};
 use super::{
     BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, MappingIndex, Node, Published,
     RoleMapping, UserMapping,
@@ -103,12 +103,15 @@ impl DynamicFileData {
     }
 }
 
-/// Reads a JSON string field; `null` leaves it unchanged.
+/// Reads a JSON string field; `null` leaves it unchanged, and a number or boolean is read
+/// as upstream's config-file decoder reads it (`"Version": 7` is `"7"`).
 pub(crate) fn set_string(node: &Node, field: &str, target: &mut String) -> Result<(), String> {
     match node {
         Node::Null => Ok(()),
-        Node::Str(s) => {
-            target.clone_from(s);
+        Node::Str(_) | Node::Number(_) | Node::Bool(_) => {
+            if let Some((s, _)) = document::weak_string(node) {
+                *target = s;
+            }
             Ok(())
         }
         other => Err(format!(
@@ -232,11 +235,9 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
 
     // Values upstream's `encoding/json` would refuse, read as its config-file decoder
     // reads them: logged so the file can be fixed, never a reason to keep stale mappings.
-    data.warnings.extend(
-        notes
-            .iter()
-            .map(|c| format!("{c} (a value of another type, converted as upstream's config-file decoder does)")),
-    );
+    data.warnings.extend(notes.iter().map(|c| {
+        format!("{c} (a value of another type, converted as upstream's config-file decoder does)")
+    }));
     let key_for = |arn: &str, userid: &Option<String>| -> Result<String, String> {
         if user_id_strict {
             Ok(userid.clone().unwrap_or_default())
@@ -560,10 +561,12 @@ mod tests {
     #[test]
     fn type_errors_reject_the_whole_file() {
         for bad in [
-            r#"{"Version": 7}"#,
-            r#"{"mapAccounts": [111111111111]}"#,
-            r#"{"mapRoles": {"rolearn": "x"}}"#,
-            r#"{"mapRoles": [{"rolearn": "arn:aws:iam::1:role/a", "groups": "g"}]}"#,
+            r#"{"Version": [7]}"#,
+            r#"{"mapAccounts": [[111111111111]]}"#,
+            r#"{"mapAccounts": {"a": "b"}}"#,
+            r#"{"mapRoles": "x"}"#,
+            r#"{"mapRoles": [{"rolearn": "arn:aws:iam::1:role/a", "groups": [["g"]]}]}"#,
+            r#"{"mapRoles": [{"rolearn": "arn:aws:iam::1:role/a", "username": {"a": 1}}]}"#,
             r#"[]"#,
         ] {
             assert!(parse(bad.as_bytes(), false).is_err(), "{bad}");
@@ -582,6 +585,32 @@ mod tests {
         let data = parse(br#"{"MAPACCOUNTS": ["1"], "version": "2"}"#, false).expect("valid");
         assert!(data.is_account_allowed("1"));
         assert_eq!(data.version(), "2");
+    }
+
+    #[test]
+    fn values_of_another_type_are_converted_as_upstreams_config_decoder_does() {
+        let file = r#"{"Version": 7, "mapAccounts": 111111111111,
+            "mapRoles": {"rolearn": "arn:aws:iam::1:role/a", "username": 12345, "groups": "devs,ops"},
+            "mapUsers": [{"userarn": "arn:aws:iam::1:user/u", "username": "u", "groups": [true, 5]}]}"#;
+        let data = parse(file.as_bytes(), false).expect("lenient");
+        assert_eq!(data.version(), "7");
+        assert!(data.is_account_allowed("111111111111"));
+        let role = data.role("arn:aws:iam::1:role/a").expect("role");
+        assert_eq!(role.username, "12345");
+        assert_eq!(role.groups, vec!["devs", "ops"]);
+        let user = data.user("arn:aws:iam::1:user/u").expect("user");
+        assert_eq!(user.groups, vec!["1", "5"]);
+        let warnings = data.warnings().join("\n");
+        for expected in [
+            "mapAccounts: read the number 111111111111 as the list [\"111111111111\"]",
+            "mapRoles: read a mapping as a one-item list",
+            "mapRoles[0].username: read the number 12345 as the string \"12345\"",
+            "mapRoles[0].groups: read the string \"devs,ops\" as the list [\"devs\", \"ops\"]",
+            "mapUsers[0].groups[0]: read the boolean true as the string \"1\"",
+            "mapUsers[0].groups[1]: read the number 5 as the string \"5\"",
+        ] {
+            assert!(warnings.contains(expected), "{expected} not in {warnings}");
+        }
     }
 
     #[test]

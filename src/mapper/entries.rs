@@ -432,17 +432,23 @@ mod tests {
     #[test]
     fn wrong_types_are_errors_and_nulls_are_ignored() {
         let err = serde_json::from_value::<RoleMapping>(
-            serde_json::json!({"rolearn": "a", "groups": "g"}),
+            serde_json::json!({"rolearn": "a", "groups": [["g"]]}),
         )
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("cannot unmarshal string into field RoleMapping.groups of type []string"),
+            err.contains("cannot unmarshal array into field RoleMapping.groups of type []string"),
             "{err}"
         );
         assert!(
             serde_json::from_value::<RoleMapping>(
-                serde_json::json!({"rolearn": "a", "username": 5})
+                serde_json::json!({"rolearn": "a", "username": [5]})
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_value::<RoleMapping>(
+                serde_json::json!({"rolearn": "a", "groups": {"a": "b"}})
             )
             .is_err()
         );
@@ -463,6 +469,77 @@ mod tests {
                 .expect("empty");
         assert_eq!(r.rolearn, None);
         assert_eq!(r.userid, None);
+    }
+
+    /// Each case with upstream's verdict under viper's decoder (mapstructure with
+    /// `WeaklyTypedInput` and the `","` string-to-slice hook), which is ours.
+    #[test]
+    fn weak_conversions_follow_mapstructure() {
+        let decode = |json: serde_json::Value| {
+            let node = Node::deserialize(json).expect("node");
+            let mut notes = Coercions::new();
+            let r = RoleMapping::from_node(&node, &mut notes);
+            (r, notes)
+        };
+        let groups = |json: serde_json::Value| {
+            let (r, notes) = decode(serde_json::json!({"rolearn": "a", "groups": json}));
+            (r.expect("accepted").groups, notes.len())
+        };
+        // Upstream: a string becomes a list, split on commas; "" is the empty list.
+        assert_eq!(
+            groups(serde_json::json!("devs")),
+            (vec!["devs".to_string()], 1)
+        );
+        assert_eq!(
+            groups(serde_json::json!("a,b")),
+            (vec!["a".to_string(), "b".to_string()], 1)
+        );
+        assert_eq!(groups(serde_json::json!("")), (vec![], 1));
+        // Upstream: single numbers and booleans are lifted, then weakly stringified.
+        assert_eq!(groups(serde_json::json!(42)), (vec!["42".to_string()], 1));
+        assert_eq!(groups(serde_json::json!(false)), (vec!["0".to_string()], 1));
+        // Upstream: an empty map is an empty slice; null elements are "".
+        assert_eq!(groups(serde_json::json!({})), (vec![], 1));
+        assert_eq!(
+            groups(serde_json::json!(["a", null, 1.5])),
+            (vec!["a".to_string(), String::new(), "1.5".to_string()], 2)
+        );
+        // A list is taken as it is, without notes.
+        assert_eq!(groups(serde_json::json!(["a"])), (vec!["a".to_string()], 0));
+        // Upstream: numbers to strings in base 10, booleans to "1"/"0".
+        let (r, notes) = decode(serde_json::json!({"rolearn": 7, "username": true, "userid": 12}));
+        let r = r.expect("accepted");
+        assert_eq!(r.rolearn.as_deref(), Some("7"));
+        assert_eq!(r.username, "1");
+        assert_eq!(r.userid.as_deref(), Some("12"));
+        assert_eq!(notes.len(), 3);
+        assert_eq!(
+            notes.first().map(ToString::to_string).as_deref(),
+            Some("rolearn: read the number 7 as the string \"7\"")
+        );
+        let (r, notes) = decode(
+            serde_json::json!({"sso": {"permissionSetName": "P", "accountID": 123456789012_u64}, "username": "u"}),
+        );
+        assert_eq!(
+            r.expect("accepted").sso.map(|s| s.account_id).as_deref(),
+            Some("123456789012")
+        );
+        assert_eq!(
+            notes.first().map(|c| c.field.as_str()),
+            Some("sso.accountID")
+        );
+        // Upstream refuses: a list or a mapping where a string belongs, a non-empty
+        // mapping where a list belongs, a list inside the list, a list as the `sso` struct.
+        for bad in [
+            serde_json::json!({"rolearn": "a", "username": ["u"]}),
+            serde_json::json!({"rolearn": "a", "username": {"u": 1}}),
+            serde_json::json!({"rolearn": "a", "groups": {"g": 1}}),
+            serde_json::json!({"rolearn": "a", "groups": [["g"]]}),
+            serde_json::json!({"sso": ["P"], "username": "u"}),
+            serde_json::json!("rolearn"),
+        ] {
+            assert!(decode(bad.clone()).0.is_err(), "{bad}");
+        }
     }
 
     #[test]

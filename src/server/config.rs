@@ -10,7 +10,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::mapper::{BackendMode, RoleMapping, UserMapping, validate_backend_modes};
+use serde::Deserialize as _;
+
+use crate::mapper::{
+    BackendMode, Coercions, Node, RoleMapping, UserMapping, item_line, list_items,
+    read_string_list, set_string, validate_backend_modes,
+};
 use crate::partition::Partition;
 
 use super::serve::Limits;
@@ -389,69 +394,136 @@ impl ServerOptions {
         let backend_modes = validate_backend_modes(&backend_strings)
             .map_err(|e| ServerError::Config(format!("invalid --backend-mode: {e}")))?;
 
-        let list = |key: &str| -> Result<Vec<serde_json::Value>, ServerError> {
-            match config.get(&format!("server.{key}")) {
-                None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-                Some(serde_json::Value::Array(items)) => Ok(items.clone()),
-                Some(_) => Err(ServerError::Config(format!(
-                    "server.{key}{file_label} must be a list{}",
-                    line_hint(config, key)
-                ))),
+        // The lists are decoded as upstream's `viper.UnmarshalKey` decodes them (see
+        // `mapper::document`): a single value where a list belongs, numbers where strings
+        // belong and the like are read, with one warning each.
+        let node = |key: &str| -> Node {
+            config
+                .get(&format!("server.{key}"))
+                .cloned()
+                .and_then(|v| Node::deserialize(v).ok())
+                .unwrap_or(Node::Null)
+        };
+        let warn_notes = |key: &str, index: Option<usize>, notes: &Coercions| {
+            for c in notes {
+                let (path, line) = match index {
+                    Some(i) => (
+                        format!("server.{key}[{i}].{}", c.field),
+                        config
+                            .text()
+                            .and_then(|t| item_line(t, Some(key), i, Some(&c.field))),
+                    ),
+                    None => (
+                        format!("server.{}", c.field),
+                        config.line_of(&format!("server.{key}")),
+                    ),
+                };
+                let line = line.map(|n| format!(" (line {n})")).unwrap_or_default();
+                tracing::warn!(
+                    "configuration key {path}{file_label}{line}: {}, as upstream does; write the value with its own type to silence this",
+                    c.what
+                );
             }
         };
-        let role_mappings = list("mapRoles")?
-            .into_iter()
+        let entries = |key: &str| -> Vec<Node> {
+            let mut notes = Coercions::new();
+            let items = list_items(&node(key), key, &mut notes);
+            warn_notes(key, None, &notes);
+            items
+        };
+        let mapping_error = |key: &str, i: usize, message: String| ServerError::Mapping {
+            entry: format!("server.{key}[{i}]{file_label}"),
+            line: entry_line_hint(config, key, i),
+            source: <serde_json::Error as serde::de::Error>::custom(message),
+        };
+        let role_mappings = entries("mapRoles")
+            .iter()
             .enumerate()
             .map(|(i, v)| {
-                serde_json::from_value::<RoleMapping>(v).map_err(|source| ServerError::Mapping {
-                    entry: format!("server.mapRoles[{i}]{file_label}"),
-                    line: entry_line_hint(config, "mapRoles", i),
-                    source,
-                })
+                let mut notes = Coercions::new();
+                let role = RoleMapping::from_node(v, &mut notes)
+                    .map_err(|e| mapping_error("mapRoles", i, e))?;
+                warn_notes("mapRoles", Some(i), &notes);
+                Ok(role)
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        let user_mappings = list("mapUsers")?
-            .into_iter()
+            .collect::<Result<Vec<_>, ServerError>>()?;
+        let user_mappings = entries("mapUsers")
+            .iter()
             .enumerate()
             .map(|(i, v)| {
-                serde_json::from_value::<UserMapping>(v).map_err(|source| ServerError::Mapping {
-                    entry: format!("server.mapUsers[{i}]{file_label}"),
-                    line: entry_line_hint(config, "mapUsers", i),
-                    source,
-                })
+                let mut notes = Coercions::new();
+                let user = UserMapping::from_node(v, &mut notes)
+                    .map_err(|e| mapping_error("mapUsers", i, e))?;
+                warn_notes("mapUsers", Some(i), &notes);
+                Ok(user)
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, ServerError>>()?;
         let strings = |key: &str| -> Result<Vec<String>, ServerError> {
-            list(key)?
+            let mut notes = Coercions::new();
+            let list = read_string_list(&node(key), key, &mut notes).map_err(|_| {
+                ServerError::Config(format!(
+                    "server.{key}{file_label} must be a list of strings{}",
+                    line_hint(config, key)
+                ))
+            })?;
+            warn_notes(key, None, &notes);
+            Ok(list
+                .unwrap_or_default()
                 .into_iter()
-                .map(|v| match v {
-                    serde_json::Value::String(s) => Ok(s),
-                    serde_json::Value::Number(n) => Ok(n.to_string()),
-                    _ => Err(ServerError::Config(format!(
-                        "server.{key}{file_label} must be a list of strings{}",
-                        line_hint(config, key)
-                    ))),
-                })
-                .collect()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect())
         };
         let mapped_accounts = strings("mapAccounts")?;
-        let scrubbed_accounts = strings("scrubbedAccounts")?;
+        // `GetStringSlice`: a string is split on white space (and, here, commas too).
+        let scrubbed_accounts = match node("scrubbedAccounts") {
+            Node::Str(text) => text
+                .split([',', ' ', '\t', '\n'])
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect(),
+            _ => strings("scrubbedAccounts")?,
+        };
 
         let mut reserved_prefixes: HashMap<BackendMode, Vec<String>> = HashMap::new();
-        for (i, entry) in list("reservedPrefixConfig")?.into_iter().enumerate() {
-            let obj = entry.as_object().ok_or_else(|| {
-                ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label} must be a mapping with backendmode and usernamePrefixReserveList"))
-            })?;
-            let mode = obj
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("backendmode"))
-                .and_then(|(_, v)| v.as_str())
-                .ok_or_else(|| {
-                    ServerError::Config(format!(
-                        "server.reservedPrefixConfig[{i}]{file_label}: backendmode is required"
-                    ))
-                })?;
-            let mode = validate_backend_modes(&[mode.to_string()])
+        for (i, entry) in entries("reservedPrefixConfig").iter().enumerate() {
+            let Node::Map(fields) = entry else {
+                return Err(ServerError::Config(format!(
+                    "server.reservedPrefixConfig[{i}]{file_label} must be a mapping with backendmode and usernamePrefixReserveList"
+                )));
+            };
+            let mut notes = Coercions::new();
+            let mut mode = String::new();
+            let mut prefixes = Vec::new();
+            for (k, v) in fields {
+                match k.to_ascii_lowercase().as_str() {
+                    "backendmode" => set_string(
+                        v,
+                        "ReservedPrefixConfig",
+                        "backendmode",
+                        &mut mode,
+                        &mut notes,
+                    )
+                    .map_err(|e| {
+                        ServerError::Config(format!(
+                            "server.reservedPrefixConfig[{i}]{file_label}: {e}"
+                        ))
+                    })?,
+                    "usernameprefixreservelist" => {
+                        prefixes = read_string_list(v, "usernamePrefixReserveList", &mut notes)
+                            .map_err(|_| ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label}: usernamePrefixReserveList must be a list of strings")))?
+                            .unwrap_or_default();
+                    }
+                    _ => {}
+                }
+            }
+            warn_notes("reservedPrefixConfig", Some(i), &notes);
+            if mode.is_empty() {
+                return Err(ServerError::Config(format!(
+                    "server.reservedPrefixConfig[{i}]{file_label}: backendmode is required"
+                )));
+            }
+            let mode = validate_backend_modes(&[mode])
                 .map_err(|e| {
                     ServerError::Config(format!(
                         "server.reservedPrefixConfig[{i}]{file_label}: {e}"
@@ -464,16 +536,6 @@ impl ServerOptions {
                         "server.reservedPrefixConfig[{i}]{file_label}: backendmode is required"
                     ))
                 })?;
-            let prefixes: Vec<String> = obj
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("usernamePrefixReserveList"))
-                .and_then(|(_, v)| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
             reserved_prefixes.insert(mode, prefixes);
         }
 

@@ -77,8 +77,8 @@ fn parse_yaml_list(
         Ok(Node::Seq(items)) => items,
         Ok(Node::Null) => Vec::new(),
         // A lone entry written without `- `: one entry, as upstream's config-file
-        // decoder reads it.
-        Ok(node @ Node::Map(_)) => {
+        // decoder reads it (mapping lists only: a mapping is never an account).
+        Ok(node @ Node::Map(_)) if key != MAP_ACCOUNTS => {
             let mut notes = Coercions::new();
             let items = document::list_items(&node, key, &mut notes);
             coercions.extend(notes.iter().map(|c| format!("{c} (line 1)")));
@@ -253,6 +253,7 @@ mod tests {
                 users: valid_users(),
                 accounts: vec!["555555555555".to_string()],
                 warnings: vec![],
+                coercions: vec![],
             }
         );
     }
@@ -395,10 +396,19 @@ mod tests {
 ";
         let users = "- username: nobody\n- userarn: arn:aws:iam::1:user/u\n  username: u\n";
         let parsed = parse_map(&data(&[("mapRoles", roles), ("mapUsers", users)]));
-        assert_eq!(parsed.roles.len(), 1);
+        // An unquoted account ID and a single group are read as upstream's config-file
+        // decoder reads them (upstream's `encoding/json` would drop both entries).
         assert_eq!(
-            parsed.roles.first().map(|r| r.username.as_str()),
-            Some("ok")
+            parsed
+                .roles
+                .iter()
+                .map(|r| r.username.as_str())
+                .collect::<Vec<_>>(),
+            vec!["ok", "unquoted-account", ""]
+        );
+        assert_eq!(
+            parsed.roles.get(2).map(|r| r.groups.clone()),
+            Some(vec!["system:masters".to_string()])
         );
         assert_eq!(parsed.users.len(), 1);
         assert_eq!(
@@ -407,9 +417,14 @@ mod tests {
                 "mapUsers[0]: Value for userarn must be supplied",
                 "mapRoles[0]: One of rolearn or SSO must be supplied",
                 "mapRoles[2]: Only one of rolearn or SSO can be supplied",
-                "mapRoles[3]: cannot unmarshal number into field SSOARNMatcher.accountID of type string",
-                "mapRoles[4]: cannot unmarshal string into field RoleMapping.groups of type []string",
                 "mapRoles[5]: cannot unmarshal string into RoleMapping",
+            ]
+        );
+        assert_eq!(
+            parsed.coercions,
+            vec![
+                "mapRoles[3].sso.accountID: read the number 123456789012 as the string \"123456789012\" (line 11)",
+                "mapRoles[4].groups: read the string \"system:masters\" as the list [\"system:masters\"] (line 14)",
             ]
         );
     }
@@ -437,11 +452,19 @@ mod tests {
                 .iter()
                 .any(|w| w.starts_with("mapAccounts: "))
         );
+        // A lone entry without `- ` is one entry; a scalar is no list at all.
         let parsed = parse_map(&data(&[("mapRoles", "rolearn: x\n")]));
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        assert_eq!(
+            parsed.roles.first().and_then(|r| r.rolearn.as_deref()),
+            Some("x")
+        );
+        let parsed = parse_map(&data(&[("mapRoles", "just text\n")]));
         assert_eq!(
             parsed.warnings,
-            vec!["mapRoles: cannot unmarshal object into a list of mappings"]
+            vec!["mapRoles: cannot unmarshal string into a list of mappings"]
         );
+        assert!(parsed.is_malformed());
     }
 
     #[test]
