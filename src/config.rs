@@ -406,6 +406,45 @@ mod tests {
     }
 
     #[test]
+    fn scalars_are_read_as_vipers_getters_read_them() {
+        let c = Config::parse(
+            Path::new("c.yaml"),
+            "a: \"9000\"\nb: 9000.0\nc: \"0x1F\"\nd: \"010\"\ne: \" 12.00 \"\nf: \"\"\ng: 1\nh: 0\ni: \"T\"\nj: 1.0\nk: true\nl: 2.5\n",
+        )
+        .unwrap();
+        assert_eq!(c.u64("a").unwrap(), Some(9000));
+        assert_eq!(c.u64("b").unwrap(), Some(9000));
+        assert_eq!(c.u64("c").unwrap(), Some(31));
+        // Go's base-0 rule: a leading zero is octal.
+        assert_eq!(c.u64("d").unwrap(), Some(8));
+        assert_eq!(c.u64("e").unwrap(), Some(12));
+        assert_eq!(c.u64("f").unwrap(), None);
+        assert_eq!(c.bool("g").unwrap(), Some(true));
+        assert_eq!(c.bool("h").unwrap(), Some(false));
+        assert_eq!(c.bool("i").unwrap(), Some(true));
+        assert_eq!(c.bool("f").unwrap(), None);
+        assert_eq!(c.string("j").unwrap().as_deref(), Some("1"));
+        assert_eq!(c.string("k").unwrap().as_deref(), Some("true"));
+        assert_eq!(c.string("l").unwrap().as_deref(), Some("2.5"));
+        // Cannot be meant: fractions, booleans and text as numbers.
+        assert!(c.u64("l").is_err());
+        assert!(c.u64("k").is_err());
+        assert!(c.u64("i").is_err());
+    }
+
+    #[test]
+    fn lines_of_nested_keys() {
+        let c = Config::parse(
+            Path::new("c.yaml"),
+            "port: 1\nserver:\n  # comment\n  Port: \"2\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.line_of("port"), Some(1));
+        assert_eq!(c.line_of("server.port"), Some(4));
+        assert_eq!(c.line_of("server.missing"), None);
+    }
+
+    #[test]
     fn json_by_extension() {
         let c = Config::parse(Path::new("c.json"), r#"{"clusterID":"a","cache":"true"}"#).unwrap();
         assert_eq!(c.string("clusterID").unwrap().as_deref(), Some("a"));

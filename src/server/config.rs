@@ -826,6 +826,157 @@ mod tests {
         assert!(err.contains("dynamicfilepath"), "{err}");
     }
 
+    /// Config files that upstream v0.7.x starts with, because viper decodes them weakly
+    /// (`GetString`/`GetInt`/`GetBool` through `cast`, the lists through mapstructure
+    /// with `WeaklyTypedInput` and the `","` string-to-slice hook), and that we start
+    /// with too, mapping as upstream does. The third column is upstream's verdict.
+    #[test]
+    fn configs_upstream_starts_with_start_and_map_as_upstream() {
+        type Check = fn(&ServerOptions);
+        let table: &[(&str, &str, Check)] = &[
+            (
+                "a single group string",
+                "server:\n  mapRoles:\n  - rolearn: arn:aws:iam::1:role/r\n    groups: devs\n",
+                |o| assert_eq!(o.role_mappings[0].groups, vec!["devs"]),
+            ),
+            (
+                "a comma-separated group string (viper's hook splits it)",
+                "server:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/u\n    groups: devs,ops\n",
+                |o| assert_eq!(o.user_mappings[0].groups, vec!["devs", "ops"]),
+            ),
+            (
+                "a single account number",
+                "server:\n  mapAccounts: 444455556666\n",
+                |o| assert_eq!(o.mapped_accounts, vec!["444455556666"]),
+            ),
+            (
+                "a single account string",
+                "server:\n  mapAccounts: \"444455556666\"\n",
+                |o| assert_eq!(o.mapped_accounts, vec!["444455556666"]),
+            ),
+            (
+                "a numeric username and userid",
+                "server:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/u\n    username: 12345\n    userid: 678\n",
+                |o| {
+                    assert_eq!(o.user_mappings[0].username, "12345");
+                    assert_eq!(o.user_mappings[0].userid.as_deref(), Some("678"));
+                },
+            ),
+            (
+                "a boolean username (mapstructure: \"1\")",
+                "server:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/u\n    username: true\n",
+                |o| assert_eq!(o.user_mappings[0].username, "1"),
+            ),
+            (
+                "numbers inside the group list",
+                "server:\n  mapRoles:\n  - rolearn: arn:aws:iam::1:role/r\n    groups: [devs, 42]\n",
+                |o| assert_eq!(o.role_mappings[0].groups, vec!["devs", "42"]),
+            ),
+            (
+                "a lone mapping where the list belongs",
+                "server:\n  mapRoles:\n    rolearn: arn:aws:iam::1:role/r\n    username: r\n",
+                |o| assert_eq!(o.role_mappings[0].username, "r"),
+            ),
+            (
+                "an empty mapping where the list belongs",
+                "server:\n  mapRoles: {}\n  mapAccounts: {}\n",
+                |o| assert!(o.role_mappings.is_empty() && o.mapped_accounts.is_empty()),
+            ),
+            (
+                "an unquoted SSO account ID",
+                "server:\n  mapRoles:\n  - sso:\n      permissionSetName: Admin\n      accountID: 123456789012\n    username: a\n",
+                |o| {
+                    assert_eq!(
+                        o.role_mappings[0]
+                            .sso
+                            .as_ref()
+                            .map(|s| s.account_id.as_str()),
+                        Some("123456789012")
+                    )
+                },
+            ),
+            (
+                "a string port and a float burst (cast.ToInt)",
+                "server:\n  port: \"9000\"\n  ec2DescribeInstancesBurst: 7.0\n  ec2DescribeInstancesQps: \"0x10\"\n",
+                |o| assert_eq!((o.port, o.ec2_burst, o.ec2_qps), (9000, 7, 16)),
+            ),
+            (
+                "string and number booleans (cast.ToBool)",
+                "server:\n  kubeconfigPregenerated: \"true\"\n  dynamicfileUserIDStrict: 1\n",
+                |o| assert!(o.kubeconfig_pregenerated && o.dynamic_file_user_id_strict),
+            ),
+            (
+                "a numeric hostname (cast.ToString)",
+                "server:\n  hostname: 1234\n  stateDir: 1.0\n",
+                |o| {
+                    assert_eq!(o.hostname, "1234");
+                    assert_eq!(o.state_dir, PathBuf::from("1"));
+                },
+            ),
+            (
+                "scrubbed accounts as one string (GetStringSlice splits on spaces)",
+                "server:\n  scrubbedAccounts: \"111122223333 444455556666\"\n",
+                |o| assert_eq!(o.scrubbed_accounts, vec!["111122223333", "444455556666"]),
+            ),
+            (
+                "a reserved-prefix list given as one string",
+                "server:\n  reservedPrefixConfig:\n  - backendmode: MountedFile\n    usernamePrefixReserveList: \"aws:,iam:\"\n",
+                |o| {
+                    assert_eq!(
+                        o.reserved_prefixes.get(&BackendMode::MountedFile),
+                        Some(&vec!["aws:".to_string(), "iam:".to_string()])
+                    )
+                },
+            ),
+        ];
+        for (name, yaml, check) in table {
+            match resolve(yaml) {
+                Ok(o) => check(&o),
+                Err(e) => panic!("{name}: refused: {e}"),
+            }
+        }
+    }
+
+    /// What upstream refuses (mapstructure errors) or reads as something nobody means
+    /// (`cast` turns `port: abc` into 0, a random port): refused, naming key and line.
+    #[test]
+    fn configs_that_cannot_be_meant_are_refused() {
+        for (yaml, needle) in [
+            // Upstream: 0, a random port.
+            ("server:\n  port: abc\n", "port"),
+            // Upstream: 9000 (truncated); a fraction is a typo.
+            ("server:\n  port: 9000.5\n", "port"),
+            ("server:\n  port: -1\n", "port"),
+            ("server:\n  port: 70000\n", "port"),
+            // Upstream: false, silently.
+            (
+                "server:\n  kubeconfigPregenerated: maybe\n",
+                "kubeconfigPregenerated",
+            ),
+            // Upstream refuses each of these (mapstructure errors).
+            (
+                "server:\n  mapRoles:\n  - rolearn: a\n    username: [x]\n",
+                "mapRoles[0]",
+            ),
+            (
+                "server:\n  mapRoles:\n  - rolearn: a\n    groups: {a: b}\n",
+                "mapRoles[0]",
+            ),
+            ("server:\n  mapRoles: just-text\n", "mapRoles[0]"),
+            ("server:\n  mapAccounts: {a: b}\n", "mapAccounts"),
+            ("server:\n  mapAccounts: [[1]]\n", "mapAccounts"),
+        ] {
+            let Err(err) = resolve(yaml).map(|_| ()) else {
+                panic!("{yaml}: accepted");
+            };
+            let err = err.to_string();
+            assert!(
+                err.contains(needle) && err.contains("/etc/authenticator.yaml"),
+                "{yaml}: {err}"
+            );
+        }
+    }
+
     #[test]
     fn feature_gates() {
         let g = FeatureGates::parse(Some("SSORoleMatch=true, ConfiguredInitDirectories=false"))
