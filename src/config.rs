@@ -137,9 +137,15 @@ impl Config {
                 if text.trim().is_empty() {
                     Value::Object(Map::new())
                 } else {
-                    serde_saphyr::from_str(text).map_err(|e| ConfigError::Parse {
-                        path: path.to_path_buf(),
-                        message: e.to_string().lines().next().unwrap_or_default().to_string(),
+                    // YAML 1.2 booleans only (`true`/`false`), as viper's yaml.v3 reads
+                    // them: `username: n` is the text "n", and `kubeconfigPregenerated: yes`
+                    // is refused by `bool` rather than read as either value.
+                    let options = serde_saphyr::options! { strict_booleans: true };
+                    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+                        ConfigError::Parse {
+                            path: path.to_path_buf(),
+                            message: e.to_string().lines().next().unwrap_or_default().to_string(),
+                        }
                     })?
                 }
             }

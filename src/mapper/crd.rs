@@ -105,8 +105,10 @@ impl CrdMapper {
         let mut index: HashMap<String, (String, Entry)> = HashMap::new();
         for m in sorted {
             let name = m.metadata.name.clone().unwrap_or_default();
+            // Role ARNs are indexed without their path (upstream #268); the status
+            // keeps upstream's `canonicalize(lower(spec.arn))`.
             let key = match canonical_key(&m.spec.arn) {
-                Ok(k) => k,
+                Ok(k) => super::index::role_key(k),
                 Err(e) => {
                     warnings.push(format!(
                         "IAMIdentityMapping {name}: spec.arn {:?} is not a valid ARN: {e}; ignored",

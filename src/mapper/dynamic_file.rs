@@ -15,7 +15,8 @@
 //! As with Go's `encoding/json`, keys match case-insensitively, and any type error
 //! rejects the whole file, which leaves the previous mappings in place.
 //!
-//! Keys are `canonicalize(lower(arn))`, or the entry's `userid` when
+//! Keys are `canonicalize(lower(arn))` (role ARNs without their path, upstream #268),
+//! or the entry's `userid` when
 //! `server.dynamicfileUserIDStrict` is on. In strict mode a mapping that also has an ARN
 //! must name the identity's ARN (path stripped), else [`MapError::ArnMismatch`].
 //! There is no SSO matching and no validation beyond "the key is present".
@@ -262,6 +263,7 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
     for (i, role) in roles.into_iter().enumerate() {
         match key_for(role.rolearn.as_deref().unwrap_or(""), &role.userid) {
             Ok(key) => {
+                let key = super::index::role_key(key);
                 if let Some(first) = data.index.insert_role(key.clone(), i, role) {
                     data.warnings.push(format!(
                         "mapRoles[{first}] and mapRoles[{i}] both map {key}; mapRoles[{i}] wins"

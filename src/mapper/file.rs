@@ -76,7 +76,9 @@ impl FileMapper {
     /// * Every entry must pass `validate()`; the error names the list, the entry's
     ///   position and the problem (`mapRoles[2]: One of rolearn or SSO must be supplied`).
     /// * Role ARNs are canonicalised, so an assumed-role ARN in the configuration maps
-    ///   its role; user ARNs are lowercased and then canonicalised (upstream's order).
+    ///   its role, and indexed without their path (`role/path/to/Admin` matches the
+    ///   assumed role `Admin`; upstream #268); user ARNs are lowercased and then
+    ///   canonicalised (upstream's order).
     /// * `sso_role_match` is the `SSORoleMatch` feature gate: without it SSO entries are
     ///   validated and kept but never match.
     ///
@@ -96,7 +98,7 @@ impl FileMapper {
                 let canonical =
                     crate::arn::canonicalize(arn).map_err(|e| format!("mapRoles[{i}]: {e}"))?;
                 role.rolearn = Some(canonical);
-                let key = role.key();
+                let key = super::index::role_key(role.key());
                 index
                     .insert_role(key.clone(), i, role)
                     .map(|first| (key, first))

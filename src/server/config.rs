@@ -868,6 +868,14 @@ mod tests {
                 |o| assert_eq!(o.user_mappings[0].username, "1"),
             ),
             (
+                "YAML 1.1 boolean spellings where strings belong (yaml.v3: the text)",
+                "server:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/u\n    username: n\n    groups: [on, yes]\n",
+                |o| {
+                    assert_eq!(o.user_mappings[0].username, "n");
+                    assert_eq!(o.user_mappings[0].groups, vec!["on", "yes"]);
+                },
+            ),
+            (
                 "numbers inside the group list",
                 "server:\n  mapRoles:\n  - rolearn: arn:aws:iam::1:role/r\n    groups: [devs, 42]\n",
                 |o| assert_eq!(o.role_mappings[0].groups, vec!["devs", "42"]),

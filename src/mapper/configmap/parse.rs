@@ -58,7 +58,11 @@ fn yaml_options() -> serde_saphyr::Options {
     // Upstream's YAML-to-JSON step (yaml.v2, non-strict) lets a repeated key win.
     // The node budget guards against YAML bombs; the default (250 000) is below what a
     // large but legitimate aws-auth can hold, so allow 2 million (aliases stay bounded).
+    // Only YAML 1.2's `true`/`false` are booleans: every entry field is a string, so
+    // `username: n` or `groups: [on]` mean the text (YAML 1.1 would make them
+    // booleans, which upstream then refuses and we would read as "0"/"1").
     serde_saphyr::options! {
+        strict_booleans: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
         budget: serde_saphyr::budget! {
             max_nodes: 2_000_000,
@@ -465,6 +469,15 @@ mod tests {
             vec!["mapRoles: cannot unmarshal string into a list of mappings"]
         );
         assert!(parsed.is_malformed());
+    }
+
+    #[test]
+    fn yaml_11_boolean_spellings_are_text() {
+        let roles = "- rolearn: arn:aws:iam::1:role/r\n  username: n\n  groups: [on, off, yes]\n";
+        let parsed = parse_map(&data(&[("mapRoles", roles)]));
+        assert_eq!(parsed.roles[0].username, "n");
+        assert_eq!(parsed.roles[0].groups, vec!["on", "off", "yes"]);
+        assert!(parsed.coercions.is_empty(), "{:?}", parsed.coercions);
     }
 
     #[test]
