@@ -5,6 +5,16 @@
 //! win and ignores unknown keys. A derived `Deserialize` cannot do that, so every source
 //! is first read into a [`Node`] and the entries are then built from it by the small
 //! typed setters here, which also phrase type errors the way `encoding/json` does.
+//!
+//! The setters read values of another type the way upstream's *config-file* decoder does
+//! (viper's mapstructure with `WeaklyTypedInput` and the `","` string-to-slice hook):
+//! a number or boolean where a string belongs, a single value where a list belongs, a
+//! comma-separated string as a list. For the config file that is upstream's behaviour;
+//! for `aws-auth`, the DynamicFile and the CRD (where `encoding/json` refuses) it is a
+//! deliberate leniency, so that one set of rules holds everywhere. Each conversion is
+//! recorded as a [`Coercion`] for the caller to log with the source, entry and line;
+//! what mapstructure refuses (a list where a string belongs, a non-empty mapping where
+//! a list of strings belongs) stays an error.
 
 use std::fmt;
 

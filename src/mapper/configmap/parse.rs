@@ -472,6 +472,23 @@ mod tests {
     }
 
     #[test]
+    fn a_single_account_is_a_one_item_list() {
+        for (value, expected) in [
+            ("111122223333\n", vec!["111122223333"]),
+            ("\"012345678912\"\n", vec!["012345678912"]),
+            (
+                "111122223333,444455556666\n",
+                vec!["111122223333", "444455556666"],
+            ),
+        ] {
+            let parsed = parse_map(&data(&[("mapAccounts", value)]));
+            assert_eq!(parsed.accounts, expected, "{value}");
+            assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+            assert_eq!(parsed.coercions.len(), 1, "{:?}", parsed.coercions);
+        }
+    }
+
+    #[test]
     fn yaml_11_boolean_spellings_are_text() {
         let roles = "- rolearn: arn:aws:iam::1:role/r\n  username: n\n  groups: [on, off, yes]\n";
         let parsed = parse_map(&data(&[("mapRoles", roles)]));
