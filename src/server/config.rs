@@ -475,6 +475,14 @@ impl ServerOptions {
                 .collect())
         };
         let mapped_accounts = strings("mapAccounts")?;
+        for account in &mapped_accounts {
+            if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
+                tracing::warn!(
+                    "server.mapAccounts{file_label}{}: {account:?} is not a 12-digit AWS account ID and can never match; quote account IDs that start with 0 (unquoted, YAML reads them as numbers and drops the zero)",
+                    line_hint(config, "mapAccounts")
+                );
+            }
+        }
         // `GetStringSlice`: a string is split on white space (and, here, commas too).
         let scrubbed_accounts = match node("scrubbedAccounts") {
             Node::Str(text) => text
@@ -848,6 +856,11 @@ mod tests {
                 "a single account number",
                 "server:\n  mapAccounts: 444455556666\n",
                 |o| assert_eq!(o.mapped_accounts, vec!["444455556666"]),
+            ),
+            (
+                "an unquoted account with a leading zero (yaml.v3 drops the zero; a warning says so)",
+                "server:\n  mapAccounts: [012345678912]\n",
+                |o| assert_eq!(o.mapped_accounts, vec!["12345678912"]),
             ),
             (
                 "a single account string",
