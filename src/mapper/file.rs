@@ -179,6 +179,45 @@ mod tests {
     use crate::mapper::SsoArnMatcher;
     use crate::mapper::test_support::identity;
 
+    #[test]
+    fn role_arns_with_paths_match_the_assumed_role() {
+        let (m, dups) = FileMapper::new(
+            vec![
+                role("arn:aws:iam::111122223333:role/path/to/Admin", "admin"),
+                role("arn:aws:iam::111122223333:role/Admin", "admin-again"),
+            ],
+            vec![],
+            vec![],
+            false,
+        )
+        .unwrap();
+        // The same role with and without its path: a duplicate, reported under the key
+        // it is matched by.
+        assert_eq!(
+            dups.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+            vec!["arn:aws:iam::111122223333:role/admin"]
+        );
+        let got = m
+            .map(&identity("arn:aws:iam::111122223333:role/Admin").build())
+            .unwrap();
+        assert_eq!(got.username, "admin-again");
+        // Written as an assumed-role ARN with a path, too.
+        let (m, _) = FileMapper::new(
+            vec![role(
+                "arn:aws:sts::111122223333:assumed-role/path/Ops/session",
+                "ops",
+            )],
+            vec![],
+            vec![],
+            false,
+        )
+        .unwrap();
+        assert!(
+            m.map(&identity("arn:aws:iam::111122223333:role/Ops").build())
+                .is_ok()
+        );
+    }
+
     fn role(arn: &str, username: &str) -> RoleMapping {
         RoleMapping {
             rolearn: Some(arn.to_string()),

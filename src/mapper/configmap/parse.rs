@@ -489,6 +489,41 @@ mod tests {
     }
 
     #[test]
+    fn role_arns_with_paths_match_the_assumed_role_through_the_mapper() {
+        use crate::mapper::Mapper;
+        use crate::mapper::configmap::ConfigMapMapper;
+        use crate::mapper::test_support::identity;
+        let roles = "- rolearn: arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef\n  username: sso-admin\n- rolearn: arn:aws:iam::111122223333:role/teams/Dev\n  username: dev\n";
+        let parsed = parse_map(&data(&[("mapRoles", roles)]));
+        // Kept as written: `add` and the ConfigMap round trip see the path.
+        assert!(
+            parsed.roles[1]
+                .rolearn
+                .as_deref()
+                .is_some_and(|a| a.ends_with("role/teams/Dev"))
+        );
+        let m = ConfigMapMapper::from_parsed(parsed, false);
+        for (arn, username) in [
+            (
+                "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef",
+                "sso-admin",
+            ),
+            ("arn:aws:iam::111122223333:role/Dev", "dev"),
+        ] {
+            assert_eq!(
+                m.map(&identity(arn).build()).map(|x| x.username).ok(),
+                Some(username.to_string()),
+                "{arn}"
+            );
+        }
+        // Another account's role of the same name does not match.
+        assert!(
+            m.map(&identity("arn:aws:iam::999999999999:role/Dev").build())
+                .is_err()
+        );
+    }
+
+    #[test]
     fn yaml_11_boolean_spellings_are_text() {
         let roles = "- rolearn: arn:aws:iam::1:role/r\n  username: n\n  groups: [on, off, yes]\n";
         let parsed = parse_map(&data(&[("mapRoles", roles)]));
