@@ -277,6 +277,32 @@ pub fn strip_path(arn: &str) -> Result<String, ArnError> {
     ))
 }
 
+/// The IAM role ARN `arn` without its path (`arn:aws:iam::111122223333:role/path/to/Admin`
+/// → `arn:aws:iam::111122223333:role/Admin`), or `None` when `arn` is not a role ARN
+/// with a path (no change needed).
+///
+/// Why: STS names an assumed role `assumed-role/<name>/<session>`, without the role's
+/// path, so a mapping written with the path never matched (upstream #268, where both
+/// upstream and we answered 403). IAM role names are unique within an account whatever
+/// their path, so the role is still named exactly once. Unlike [`strip_path`] this keeps
+/// the region section and the case as written, and needs no known partition: it is used
+/// on index keys, which are compared as they are.
+pub fn drop_role_path(arn: &str) -> Option<String> {
+    let sections = parse(arn).ok()?;
+    if sections.service != "iam" {
+        return None;
+    }
+    let rest = sections.resource.strip_prefix("role/")?;
+    let (_path, name) = rest.rsplit_once('/')?;
+    if name.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "arn:{}:iam:{}:{}:role/{name}",
+        sections.partition, sections.region, sections.account
+    ))
+}
+
 /// Upstream ArnLike (pkg/arn/arnlike.go): 6 ':' sections, per-section glob with `*` → any run (not crossing ':'), `?` → zero or one char (upstream's quirk, keep it and document), anchored. Hand-written matcher (no regex crate).
 ///
 /// Both arguments must start with `arn:` and have six sections (the sixth, the
@@ -558,6 +584,37 @@ mod tests {
             strip_path("arn:aws-x:iam::1:role/a/b"),
             Err(ArnError::UnrecognizedPartition { .. })
         ));
+    }
+
+    #[test]
+    fn drop_role_path_keeps_the_role_name_only() {
+        assert_eq!(
+            drop_role_path("arn:aws:iam::111122223333:role/path/to/Admin").as_deref(),
+            Some("arn:aws:iam::111122223333:role/Admin")
+        );
+        assert_eq!(
+            drop_role_path(
+                "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef"
+            )
+            .as_deref(),
+            Some("arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef")
+        );
+        // Lowercased keys and other partitions work the same way.
+        assert_eq!(
+            drop_role_path("arn:aws-cn:iam::1:role/a/b").as_deref(),
+            Some("arn:aws-cn:iam::1:role/b")
+        );
+        for unchanged in [
+            "arn:aws:iam::111122223333:role/Admin",
+            "arn:aws:iam::111122223333:role/path/",
+            "arn:aws:iam::111122223333:user/path/bob",
+            "arn:aws:sts::111122223333:assumed-role/Admin/session",
+            "arn:aws:iam::111122223333:root",
+            "AROAEXAMPLE",
+            "",
+        ] {
+            assert_eq!(drop_role_path(unchanged), None, "{unchanged}");
+        }
     }
 
     #[test]

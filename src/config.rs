@@ -137,9 +137,15 @@ impl Config {
                 if text.trim().is_empty() {
                     Value::Object(Map::new())
                 } else {
-                    serde_saphyr::from_str(text).map_err(|e| ConfigError::Parse {
-                        path: path.to_path_buf(),
-                        message: e.to_string().lines().next().unwrap_or_default().to_string(),
+                    // YAML 1.2 booleans only (`true`/`false`), as viper's yaml.v3 reads
+                    // them: `username: n` is the text "n", and `kubeconfigPregenerated: yes`
+                    // is refused by `bool` rather than read as either value.
+                    let options = serde_saphyr::options! { strict_booleans: true };
+                    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+                        ConfigError::Parse {
+                            path: path.to_path_buf(),
+                            message: e.to_string().lines().next().unwrap_or_default().to_string(),
+                        }
                     })?
                 }
             }
@@ -194,47 +200,173 @@ impl Config {
         }
     }
 
-    /// A string value. Numbers and booleans are accepted and rendered, as viper does.
+    /// The 1-based line where `key` (`server.port` style) is set, if it can be found:
+    /// each segment is looked for after the line of the one before. For messages only.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        let text = self.text.as_deref()?;
+        let lines: Vec<&str> = text.lines().collect();
+        let mut from = 0;
+        let mut found = None;
+        for segment in key.split('.') {
+            let at = lines.iter().skip(from).position(|l| {
+                let t = l.trim_start().trim_start_matches(['"', '\'', '{', ' ']);
+                t.get(..segment.len())
+                    .is_some_and(|k| k.eq_ignore_ascii_case(segment))
+                    && t.get(segment.len()..)
+                        .is_some_and(|r| r.trim_start_matches(['"', '\'']).starts_with(':'))
+            })?;
+            found = Some(from + at);
+            from += at + 1;
+        }
+        found.map(|n| n + 1)
+    }
+
+    /// Logs one value read with a conversion upstream's decoder makes (`what`), naming
+    /// the file, the key and the line, so that the operator can fix the file.
+    pub fn note_coercion(&self, key: &str, what: &str) {
+        let file = self
+            .path
+            .as_ref()
+            .map(|p| format!(" in {}", p.display()))
+            .unwrap_or_default();
+        let line = self
+            .line_of(key)
+            .map(|n| format!(" (line {n})"))
+            .unwrap_or_default();
+        tracing::warn!(
+            "configuration key {key}{file}{line}: {what}, as upstream does; write the value with its own type to silence this"
+        );
+    }
+
+    /// A string value. Numbers and booleans are accepted and rendered as viper's
+    /// `GetString` renders them (`true`, `8080`, `1.5`), with a warning.
     pub fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
         match self.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(Value::Number(n)) => {
+                let s = go_number(n);
+                self.note_coercion(key, &format!("read the number {n} as the string {s:?}"));
+                Ok(Some(s))
+            }
+            Some(Value::Bool(b)) => {
+                self.note_coercion(key, &format!("read the boolean {b} as the string \"{b}\""));
+                Ok(Some(b.to_string()))
+            }
             Some(_) => Err(self.invalid(key, "a string")),
         }
     }
 
-    /// A boolean value; `"true"`/`"false"` strings are accepted, as viper does.
+    /// A boolean value, read as viper's `GetBool` reads it: the strings Go's
+    /// `strconv.ParseBool` accepts (`1`, `t`, `true`, `0`, `f`, `false`, in any case here),
+    /// and numbers (non-zero is true), each with a warning. An empty string is not set.
+    /// Anything else is refused: upstream silently reads `yes` or `maybe` as `false`,
+    /// which cannot be what was meant.
     pub fn bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
         match self.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
-                "true" | "1" | "t" => Ok(Some(true)),
-                "false" | "0" | "f" => Ok(Some(false)),
-                _ => Err(self.invalid(key, "true or false")),
-            },
+            Some(Value::String(s)) => {
+                let value = match s.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" | "t" => Some(true),
+                    "false" | "0" | "f" => Some(false),
+                    "" => None,
+                    _ => return Err(self.invalid(key, "true or false")),
+                };
+                let shown = value.map_or("not set".to_string(), |v| v.to_string());
+                self.note_coercion(key, &format!("read the string {s:?} as {shown}"));
+                Ok(value)
+            }
+            Some(Value::Number(n)) => {
+                let value = n.as_f64().is_some_and(|f| f != 0.0);
+                self.note_coercion(key, &format!("read the number {n} as {value}"));
+                Ok(Some(value))
+            }
             Some(_) => Err(self.invalid(key, "true or false")),
         }
     }
 
-    /// A non-negative integer value.
+    /// A non-negative integer value, read as viper's `GetInt` reads it: a whole number
+    /// written as a float (`9000.0`), or a string holding one (`"9000"`, `"9000.0"`, Go's
+    /// `0x`/`0o`/`0b`/leading-`0` prefixes), each with a warning. An empty string is not
+    /// set. Refused: fractions, negative numbers, booleans and other text (upstream reads
+    /// `port: "abc"` as 0, a random port, which cannot be what was meant).
     pub fn u64(&self, key: &str) -> Result<Option<u64>, ConfigError> {
+        let bad = || self.invalid(key, "a non-negative integer");
         match self.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| self.invalid(key, "a non-negative integer")),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| self.invalid(key, "a non-negative integer")),
-            Some(_) => Err(self.invalid(key, "a non-negative integer")),
+            Some(Value::Number(n)) => {
+                if let Some(v) = n.as_u64() {
+                    return Ok(Some(v));
+                }
+                match n.as_f64() {
+                    Some(f) if f >= 0.0 && f.fract() == 0.0 && f < u64::MAX as f64 => {
+                        let v = f as u64;
+                        self.note_coercion(key, &format!("read the number {n} as {v}"));
+                        Ok(Some(v))
+                    }
+                    _ => Err(bad()),
+                }
+            }
+            Some(Value::String(s)) => {
+                if s.trim().is_empty() {
+                    self.note_coercion(key, "read the empty string as not set (the default)");
+                    return Ok(None);
+                }
+                let v = parse_go_uint(s).ok_or_else(bad)?;
+                self.note_coercion(key, &format!("read the string {s:?} as the number {v}"));
+                Ok(Some(v))
+            }
+            Some(_) => Err(bad()),
         }
     }
+}
+
+/// A number as Go's `strconv.FormatFloat(f, 'f', -1, 64)` / `FormatInt` write it (what
+/// viper's `GetString` gives): `1000.0` is `1000`.
+fn go_number(n: &serde_json::Number) -> String {
+    if n.is_f64()
+        && let Some(f) = n.as_f64()
+        && f.fract() == 0.0
+        && f.abs() < 1e21
+    {
+        return format!("{f:.0}");
+    }
+    n.to_string()
+}
+
+/// An unsigned integer as `cast.ToInt` parses a string: surrounding space and a zero
+/// fraction (`9000.0`) are dropped, then Go's `strconv.ParseInt(s, 0, 0)` rules apply
+/// (`0x`, `0o`, `0b` prefixes, a leading `0` for octal, `_` between digits).
+fn parse_go_uint(text: &str) -> Option<u64> {
+    let mut s = text.trim();
+    if let Some((whole, frac)) = s.split_once('.')
+        && !frac.is_empty()
+        && frac.bytes().all(|b| b == b'0')
+    {
+        s = whole;
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    let lower = s.to_ascii_lowercase();
+    let (digits, radix) = if let Some(rest) = lower.strip_prefix("0x") {
+        (rest.to_string(), 16)
+    } else if let Some(rest) = lower.strip_prefix("0o") {
+        (rest.to_string(), 8)
+    } else if let Some(rest) = lower.strip_prefix("0b") {
+        (rest.to_string(), 2)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (lower.get(1..)?.to_string(), 8)
+    } else {
+        (lower, 10)
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
+        return None;
+    }
+    u64::from_str_radix(&digits.replace('_', ""), radix).ok()
 }
 
 /// Parses a duration flag or key: seconds, or a number with `s`, `m` or `h` (`90s`, `5m`).
@@ -277,6 +409,45 @@ mod tests {
             Some("/tmp/x")
         );
         assert_eq!(c.string("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn scalars_are_read_as_vipers_getters_read_them() {
+        let c = Config::parse(
+            Path::new("c.yaml"),
+            "a: \"9000\"\nb: 9000.0\nc: \"0x1F\"\nd: \"010\"\ne: \" 12.00 \"\nf: \"\"\ng: 1\nh: 0\ni: \"T\"\nj: 1.0\nk: true\nl: 2.5\n",
+        )
+        .unwrap();
+        assert_eq!(c.u64("a").unwrap(), Some(9000));
+        assert_eq!(c.u64("b").unwrap(), Some(9000));
+        assert_eq!(c.u64("c").unwrap(), Some(31));
+        // Go's base-0 rule: a leading zero is octal.
+        assert_eq!(c.u64("d").unwrap(), Some(8));
+        assert_eq!(c.u64("e").unwrap(), Some(12));
+        assert_eq!(c.u64("f").unwrap(), None);
+        assert_eq!(c.bool("g").unwrap(), Some(true));
+        assert_eq!(c.bool("h").unwrap(), Some(false));
+        assert_eq!(c.bool("i").unwrap(), Some(true));
+        assert_eq!(c.bool("f").unwrap(), None);
+        assert_eq!(c.string("j").unwrap().as_deref(), Some("1"));
+        assert_eq!(c.string("k").unwrap().as_deref(), Some("true"));
+        assert_eq!(c.string("l").unwrap().as_deref(), Some("2.5"));
+        // Cannot be meant: fractions, booleans and text as numbers.
+        assert!(c.u64("l").is_err());
+        assert!(c.u64("k").is_err());
+        assert!(c.u64("i").is_err());
+    }
+
+    #[test]
+    fn lines_of_nested_keys() {
+        let c = Config::parse(
+            Path::new("c.yaml"),
+            "port: 1\nserver:\n  # comment\n  Port: \"2\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.line_of("port"), Some(1));
+        assert_eq!(c.line_of("server.port"), Some(4));
+        assert_eq!(c.line_of("server.missing"), None);
     }
 
     #[test]

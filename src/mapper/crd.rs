@@ -41,12 +41,69 @@ use crate::token::identity::Identity;
 )]
 pub struct IAMIdentityMappingSpec {
     /// The IAM user or role ARN (an assumed-role ARN is canonicalised to its role).
+    #[serde(deserialize_with = "lenient::arn")]
+    #[schemars(with = "String")]
     pub arn: String,
     /// The Kubernetes username (templates such as `{{SessionName}}` are rendered).
+    #[serde(deserialize_with = "lenient::username")]
+    #[schemars(with = "String")]
     pub username: String,
     /// The Kubernetes groups.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "lenient::groups"
+    )]
+    #[schemars(with = "Vec<String>")]
     pub groups: Vec<String>,
+}
+
+/// The spec's fields read with the conversions every other source gets (see
+/// [`document`](super::document)): a number where the ARN or username belongs, a single
+/// group where the list belongs. The API server checks a v1 CRD's schema on every
+/// write, so such objects are rare (a CRD installed without the schema); each conversion
+/// is logged, since the object's name is not known here.
+mod lenient {
+    use serde::{Deserialize, Deserializer};
+
+    use crate::mapper::document::{Coercions, Node, set_string, set_string_list};
+
+    const TY: &str = "IAMIdentityMappingSpec";
+
+    fn log(notes: &Coercions) {
+        for c in notes {
+            tracing::warn!(
+                "IAMIdentityMapping spec.{c}: a value of another type, converted as upstream's config-file decoder converts it"
+            );
+        }
+    }
+
+    fn string<'de, D: Deserializer<'de>>(d: D, field: &str) -> Result<String, D::Error> {
+        let node = Node::deserialize(d)?;
+        let mut out = String::new();
+        let mut notes = Coercions::new();
+        set_string(&node, TY, field, &mut out, &mut notes).map_err(serde::de::Error::custom)?;
+        log(&notes);
+        Ok(out)
+    }
+
+    pub(super) fn arn<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        string(d, "arn")
+    }
+
+    pub(super) fn username<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        string(d, "username")
+    }
+
+    pub(super) fn groups<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let node = Node::deserialize(d)?;
+        let mut out = Vec::new();
+        let mut notes = Coercions::new();
+        set_string_list(&node, TY, "groups", &mut out, &mut notes)
+            .map_err(serde::de::Error::custom)?;
+        log(&notes);
+        Ok(out)
+    }
 }
 
 /// The status of an `IAMIdentityMapping`, written by the server.
@@ -105,8 +162,10 @@ impl CrdMapper {
         let mut index: HashMap<String, (String, Entry)> = HashMap::new();
         for m in sorted {
             let name = m.metadata.name.clone().unwrap_or_default();
+            // Role ARNs are indexed without their path (upstream #268); the status
+            // keeps upstream's `canonicalize(lower(spec.arn))`.
             let key = match canonical_key(&m.spec.arn) {
-                Ok(k) => k,
+                Ok(k) => super::index::role_key(k),
                 Err(e) => {
                     warnings.push(format!(
                         "IAMIdentityMapping {name}: spec.arn {:?} is not a valid ARN: {e}; ignored",
@@ -308,6 +367,49 @@ mod tests {
             Err(MapError::NotMapped)
         ));
         assert!(!m.is_account_allowed("111122223333"));
+    }
+
+    #[test]
+    fn role_arns_with_paths_match_the_assumed_role() {
+        let m = CrdMapper::new();
+        let warnings = m.rebuild(&[mapping(
+            "admin",
+            "arn:aws:iam::111122223333:role/teams/platform/Admin",
+            "admin",
+            1,
+        )]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // What an assumed role canonicalises to: no path.
+        let got = m
+            .map(&identity("arn:aws:iam::111122223333:role/Admin").build())
+            .unwrap();
+        assert_eq!(got.username, "admin");
+        // The status keeps upstream's value, path included.
+        assert_eq!(
+            canonical_key("arn:aws:iam::111122223333:role/teams/platform/Admin").unwrap(),
+            "arn:aws:iam::111122223333:role/teams/platform/admin"
+        );
+    }
+
+    #[test]
+    fn spec_values_of_another_type_are_converted() {
+        let spec: IAMIdentityMappingSpec = serde_json::from_value(serde_json::json!({
+            "arn": "arn:aws:iam::111122223333:user/u", "username": 12345, "groups": "devs"
+        }))
+        .unwrap();
+        assert_eq!(spec.username, "12345");
+        assert_eq!(spec.groups, vec!["devs"]);
+        let spec: IAMIdentityMappingSpec = serde_json::from_value(serde_json::json!({
+            "arn": "arn:aws:iam::111122223333:user/u", "username": "u"
+        }))
+        .unwrap();
+        assert!(spec.groups.is_empty());
+        assert!(
+            serde_json::from_value::<IAMIdentityMappingSpec>(
+                serde_json::json!({"arn": ["x"], "username": "u"})
+            )
+            .is_err()
+        );
     }
 
     #[test]

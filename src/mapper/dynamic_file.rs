@@ -15,7 +15,8 @@
 //! As with Go's `encoding/json`, keys match case-insensitively, and any type error
 //! rejects the whole file, which leaves the previous mappings in place.
 //!
-//! Keys are `canonicalize(lower(arn))`, or the entry's `userid` when
+//! Keys are `canonicalize(lower(arn))` (role ARNs without their path, upstream #268),
+//! or the entry's `userid` when
 //! `server.dynamicfileUserIDStrict` is on. In strict mode a mapping that also has an ARN
 //! must name the identity's ARN (path stripped), else [`MapError::ArnMismatch`].
 //! There is no SSO matching and no validation beyond "the key is present".
@@ -23,6 +24,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::document::{self, Coercions};
 use super::file_watch::{self, FileState};
 use super::{
     BackendMode, BackendObserver, IdentityMapping, MapError, Mapper, MappingIndex, Node, Published,
@@ -102,12 +104,15 @@ impl DynamicFileData {
     }
 }
 
-/// Reads a JSON string field; `null` leaves it unchanged.
+/// Reads a JSON string field; `null` leaves it unchanged, and a number or boolean is read
+/// as upstream's config-file decoder reads it (`"Version": 7` is `"7"`).
 pub(crate) fn set_string(node: &Node, field: &str, target: &mut String) -> Result<(), String> {
     match node {
         Node::Null => Ok(()),
-        Node::Str(s) => {
-            target.clone_from(s);
+        Node::Str(_) | Node::Number(_) | Node::Bool(_) => {
+            if let Some((s, _)) = document::weak_string(node) {
+                *target = s;
+            }
             Ok(())
         }
         other => Err(format!(
@@ -117,24 +122,28 @@ pub(crate) fn set_string(node: &Node, field: &str, target: &mut String) -> Resul
     }
 }
 
-/// Reads a JSON list, converting each item; `null` gives nothing.
+/// Reads a list of entries, converting each item and recording the conversions made
+/// (with the entry's position) in `notes`; a single entry where the list belongs is a
+/// one-entry list, `null` gives nothing (see [`document::list_items`]).
 fn list<T>(
     node: &Node,
     field: &str,
-    item: impl Fn(&Node) -> Result<T, String>,
+    notes: &mut Coercions,
+    item: impl Fn(&Node, &mut Coercions) -> Result<T, String>,
 ) -> Result<Vec<T>, String> {
-    match node {
-        Node::Null => Ok(Vec::new()),
-        Node::Seq(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, n)| item(n).map_err(|e| format!("{field}[{i}]: {e}")))
-            .collect(),
-        other => Err(format!(
-            "cannot unmarshal {} into field {field} of type list",
-            other.kind()
-        )),
-    }
+    document::list_items(node, field, notes)
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut mine = Coercions::new();
+            let out = item(n, &mut mine).map_err(|e| format!("{field}[{i}]: {e}"))?;
+            notes.extend(mine.into_iter().map(|mut c| {
+                c.field = format!("{field}[{i}].{}", c.field);
+                c
+            }));
+            Ok(out)
+        })
+        .collect()
 }
 
 /// The top-level object of a JSON file read with `encoding/json`'s rules (a `null`
@@ -166,6 +175,7 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
     let mut roles = Vec::new();
     let mut users = Vec::new();
     let mut accounts = Vec::new();
+    let mut notes = Coercions::new();
     for (key, value) in parse_json(bytes)? {
         match key.to_ascii_lowercase().as_str() {
             "version" => set_string(&value, "Version", &mut data.version)?,
@@ -174,14 +184,17 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
                 "LastUpdatedDateTime",
                 &mut data.last_updated_date_time,
             )?,
-            "maproles" => roles = list(&value, "mapRoles", RoleMapping::from_node)?,
-            "mapusers" => users = list(&value, "mapUsers", UserMapping::from_node)?,
+            "maproles" => roles = list(&value, "mapRoles", &mut notes, RoleMapping::from_node)?,
+            "mapusers" => users = list(&value, "mapUsers", &mut notes, UserMapping::from_node)?,
             "mapaccounts" => {
-                accounts = list(&value, "mapAccounts", |n| match n {
-                    Node::Str(s) => Ok(s.clone()),
-                    Node::Null => Ok(String::new()),
-                    other => Err(format!("cannot unmarshal {} into string", other.kind())),
-                })?
+                accounts = document::read_string_list(&value, "mapAccounts", &mut notes)
+                    .map_err(|bad| {
+                        format!(
+                            "cannot unmarshal {} into field mapAccounts of type []string",
+                            bad.kind()
+                        )
+                    })?
+                    .unwrap_or_default()
             }
             _ => {}
         }
@@ -221,6 +234,11 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
         ));
     }
 
+    // Values upstream's `encoding/json` would refuse, read as its config-file decoder
+    // reads them: logged so the file can be fixed, never a reason to keep stale mappings.
+    data.warnings.extend(notes.iter().map(|c| {
+        format!("{c} (a value of another type, converted as upstream's config-file decoder does)")
+    }));
     let key_for = |arn: &str, userid: &Option<String>| -> Result<String, String> {
         if user_id_strict {
             Ok(userid.clone().unwrap_or_default())
@@ -245,6 +263,7 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
     for (i, role) in roles.into_iter().enumerate() {
         match key_for(role.rolearn.as_deref().unwrap_or(""), &role.userid) {
             Ok(key) => {
+                let key = super::index::role_key(key);
                 if let Some(first) = data.index.insert_role(key.clone(), i, role) {
                     data.warnings.push(format!(
                         "mapRoles[{first}] and mapRoles[{i}] both map {key}; mapRoles[{i}] wins"
@@ -544,10 +563,12 @@ mod tests {
     #[test]
     fn type_errors_reject_the_whole_file() {
         for bad in [
-            r#"{"Version": 7}"#,
-            r#"{"mapAccounts": [111111111111]}"#,
-            r#"{"mapRoles": {"rolearn": "x"}}"#,
-            r#"{"mapRoles": [{"rolearn": "arn:aws:iam::1:role/a", "groups": "g"}]}"#,
+            r#"{"Version": [7]}"#,
+            r#"{"mapAccounts": [[111111111111]]}"#,
+            r#"{"mapAccounts": {"a": "b"}}"#,
+            r#"{"mapRoles": "x"}"#,
+            r#"{"mapRoles": [{"rolearn": "arn:aws:iam::1:role/a", "groups": [["g"]]}]}"#,
+            r#"{"mapRoles": [{"rolearn": "arn:aws:iam::1:role/a", "username": {"a": 1}}]}"#,
             r#"[]"#,
         ] {
             assert!(parse(bad.as_bytes(), false).is_err(), "{bad}");
@@ -566,6 +587,32 @@ mod tests {
         let data = parse(br#"{"MAPACCOUNTS": ["1"], "version": "2"}"#, false).expect("valid");
         assert!(data.is_account_allowed("1"));
         assert_eq!(data.version(), "2");
+    }
+
+    #[test]
+    fn values_of_another_type_are_converted_as_upstreams_config_decoder_does() {
+        let file = r#"{"Version": 7, "mapAccounts": 111111111111,
+            "mapRoles": {"rolearn": "arn:aws:iam::1:role/a", "username": 12345, "groups": "devs,ops"},
+            "mapUsers": [{"userarn": "arn:aws:iam::1:user/u", "username": "u", "groups": [true, 5]}]}"#;
+        let data = parse(file.as_bytes(), false).expect("lenient");
+        assert_eq!(data.version(), "7");
+        assert!(data.is_account_allowed("111111111111"));
+        let role = data.role("arn:aws:iam::1:role/a").expect("role");
+        assert_eq!(role.username, "12345");
+        assert_eq!(role.groups, vec!["devs", "ops"]);
+        let user = data.user("arn:aws:iam::1:user/u").expect("user");
+        assert_eq!(user.groups, vec!["1", "5"]);
+        let warnings = data.warnings().join("\n");
+        for expected in [
+            "mapAccounts: read the number 111111111111 as the list [\"111111111111\"]",
+            "mapRoles: read a mapping as a one-item list",
+            "mapRoles[0].username: read the number 12345 as the string \"12345\"",
+            "mapRoles[0].groups: read the string \"devs,ops\" as the list [\"devs\", \"ops\"]",
+            "mapUsers[0].groups[0]: read the boolean true as the string \"1\"",
+            "mapUsers[0].groups[1]: read the number 5 as the string \"5\"",
+        ] {
+            assert!(warnings.contains(expected), "{expected} not in {warnings}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::document::{
-    Node, entries, is_blank, non_empty, set_opt_string, set_string, set_string_list,
+    Coercions, Node, entries, is_blank, non_empty, set_opt_string, set_string, set_string_list,
 };
 
 /// The AWS partitions an SSO matcher may name (upstream's list, plus the newer
@@ -106,19 +106,30 @@ impl SsoArnMatcher {
         })
     }
 
-    fn from_node(node: &Node) -> Result<Self, String> {
+    fn from_node(node: &Node, notes: &mut Coercions) -> Result<Self, String> {
         const TY: &str = "SSOARNMatcher";
         let mut out = SsoArnMatcher::default();
+        let mut mine = Coercions::new();
         for (key, value) in entries(node, TY)? {
             match key.to_ascii_lowercase().as_str() {
-                "permissionsetname" => {
-                    set_string(value, TY, "permissionSetName", &mut out.permission_set_name)?
+                "permissionsetname" => set_string(
+                    value,
+                    TY,
+                    "permissionSetName",
+                    &mut out.permission_set_name,
+                    &mut mine,
+                )?,
+                "accountid" => set_string(value, TY, "accountID", &mut out.account_id, &mut mine)?,
+                "partition" => {
+                    set_opt_string(value, TY, "partition", &mut out.partition, &mut mine)?
                 }
-                "accountid" => set_string(value, TY, "accountID", &mut out.account_id)?,
-                "partition" => set_opt_string(value, TY, "partition", &mut out.partition)?,
                 _ => {}
             }
         }
+        notes.extend(mine.into_iter().map(|mut c| {
+            c.field = format!("sso.{}", c.field);
+            c
+        }));
         Ok(out)
     }
 }
@@ -139,7 +150,7 @@ impl Serialize for SsoArnMatcher {
 impl<'de> Deserialize<'de> for SsoArnMatcher {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let node = Node::deserialize(d)?;
-        SsoArnMatcher::from_node(&node).map_err(de::Error::custom)
+        SsoArnMatcher::from_node(&node, &mut Coercions::new()).map_err(de::Error::custom)
     }
 }
 
@@ -185,21 +196,24 @@ impl RoleMapping {
         }
     }
 
-    pub(crate) fn from_node(node: &Node) -> Result<Self, String> {
+    /// Decodes an entry from the document tree: keys case-insensitively, the last
+    /// duplicate winning, and values with upstream's config-file conversions (recorded in
+    /// `notes`; see [`document`](super::document)).
+    pub(crate) fn from_node(node: &Node, notes: &mut Coercions) -> Result<Self, String> {
         const TY: &str = "RoleMapping";
         let mut out = RoleMapping::default();
         for (key, value) in entries(node, TY)? {
             match key.to_ascii_lowercase().as_str() {
-                "rolearn" => set_opt_string(value, TY, "rolearn", &mut out.rolearn)?,
+                "rolearn" => set_opt_string(value, TY, "rolearn", &mut out.rolearn, notes)?,
                 "sso" => {
                     out.sso = match value {
                         Node::Null => None,
-                        other => Some(SsoArnMatcher::from_node(other)?),
+                        other => Some(SsoArnMatcher::from_node(other, notes)?),
                     }
                 }
-                "username" => set_string(value, TY, "username", &mut out.username)?,
-                "groups" => set_string_list(value, TY, "groups", &mut out.groups)?,
-                "userid" => set_opt_string(value, TY, "userid", &mut out.userid)?,
+                "username" => set_string(value, TY, "username", &mut out.username, notes)?,
+                "groups" => set_string_list(value, TY, "groups", &mut out.groups, notes)?,
+                "userid" => set_opt_string(value, TY, "userid", &mut out.userid, notes)?,
                 _ => {}
             }
         }
@@ -237,7 +251,7 @@ impl Serialize for RoleMapping {
 impl<'de> Deserialize<'de> for RoleMapping {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let node = Node::deserialize(d)?;
-        RoleMapping::from_node(&node).map_err(de::Error::custom)
+        RoleMapping::from_node(&node, &mut Coercions::new()).map_err(de::Error::custom)
     }
 }
 
@@ -271,15 +285,16 @@ impl UserMapping {
         self.userarn.to_lowercase()
     }
 
-    pub(crate) fn from_node(node: &Node) -> Result<Self, String> {
+    /// Decodes an entry as [`RoleMapping::from_node`] does.
+    pub(crate) fn from_node(node: &Node, notes: &mut Coercions) -> Result<Self, String> {
         const TY: &str = "UserMapping";
         let mut out = UserMapping::default();
         for (key, value) in entries(node, TY)? {
             match key.to_ascii_lowercase().as_str() {
-                "userarn" => set_string(value, TY, "userarn", &mut out.userarn)?,
-                "username" => set_string(value, TY, "username", &mut out.username)?,
-                "groups" => set_string_list(value, TY, "groups", &mut out.groups)?,
-                "userid" => set_opt_string(value, TY, "userid", &mut out.userid)?,
+                "userarn" => set_string(value, TY, "userarn", &mut out.userarn, notes)?,
+                "username" => set_string(value, TY, "username", &mut out.username, notes)?,
+                "groups" => set_string_list(value, TY, "groups", &mut out.groups, notes)?,
+                "userid" => set_opt_string(value, TY, "userid", &mut out.userid, notes)?,
                 _ => {}
             }
         }
@@ -312,7 +327,7 @@ impl Serialize for UserMapping {
 impl<'de> Deserialize<'de> for UserMapping {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let node = Node::deserialize(d)?;
-        UserMapping::from_node(&node).map_err(de::Error::custom)
+        UserMapping::from_node(&node, &mut Coercions::new()).map_err(de::Error::custom)
     }
 }
 
@@ -417,17 +432,23 @@ mod tests {
     #[test]
     fn wrong_types_are_errors_and_nulls_are_ignored() {
         let err = serde_json::from_value::<RoleMapping>(
-            serde_json::json!({"rolearn": "a", "groups": "g"}),
+            serde_json::json!({"rolearn": "a", "groups": [["g"]]}),
         )
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("cannot unmarshal string into field RoleMapping.groups of type []string"),
+            err.contains("cannot unmarshal array into field RoleMapping.groups of type []string"),
             "{err}"
         );
         assert!(
             serde_json::from_value::<RoleMapping>(
-                serde_json::json!({"rolearn": "a", "username": 5})
+                serde_json::json!({"rolearn": "a", "username": [5]})
+            )
+            .is_err()
+        );
+        assert!(
+            serde_json::from_value::<RoleMapping>(
+                serde_json::json!({"rolearn": "a", "groups": {"a": "b"}})
             )
             .is_err()
         );
@@ -448,6 +469,77 @@ mod tests {
                 .expect("empty");
         assert_eq!(r.rolearn, None);
         assert_eq!(r.userid, None);
+    }
+
+    /// Each case with upstream's verdict under viper's decoder (mapstructure with
+    /// `WeaklyTypedInput` and the `","` string-to-slice hook), which is ours.
+    #[test]
+    fn weak_conversions_follow_mapstructure() {
+        let decode = |json: serde_json::Value| {
+            let node = Node::deserialize(json).expect("node");
+            let mut notes = Coercions::new();
+            let r = RoleMapping::from_node(&node, &mut notes);
+            (r, notes)
+        };
+        let groups = |json: serde_json::Value| {
+            let (r, notes) = decode(serde_json::json!({"rolearn": "a", "groups": json}));
+            (r.expect("accepted").groups, notes.len())
+        };
+        // Upstream: a string becomes a list, split on commas; "" is the empty list.
+        assert_eq!(
+            groups(serde_json::json!("devs")),
+            (vec!["devs".to_string()], 1)
+        );
+        assert_eq!(
+            groups(serde_json::json!("a,b")),
+            (vec!["a".to_string(), "b".to_string()], 1)
+        );
+        assert_eq!(groups(serde_json::json!("")), (vec![], 1));
+        // Upstream: single numbers and booleans are lifted, then weakly stringified.
+        assert_eq!(groups(serde_json::json!(42)), (vec!["42".to_string()], 1));
+        assert_eq!(groups(serde_json::json!(false)), (vec!["0".to_string()], 1));
+        // Upstream: an empty map is an empty slice; null elements are "".
+        assert_eq!(groups(serde_json::json!({})), (vec![], 1));
+        assert_eq!(
+            groups(serde_json::json!(["a", null, 1.5])),
+            (vec!["a".to_string(), String::new(), "1.5".to_string()], 2)
+        );
+        // A list is taken as it is, without notes.
+        assert_eq!(groups(serde_json::json!(["a"])), (vec!["a".to_string()], 0));
+        // Upstream: numbers to strings in base 10, booleans to "1"/"0".
+        let (r, notes) = decode(serde_json::json!({"rolearn": 7, "username": true, "userid": 12}));
+        let r = r.expect("accepted");
+        assert_eq!(r.rolearn.as_deref(), Some("7"));
+        assert_eq!(r.username, "1");
+        assert_eq!(r.userid.as_deref(), Some("12"));
+        assert_eq!(notes.len(), 3);
+        assert_eq!(
+            notes.first().map(ToString::to_string).as_deref(),
+            Some("rolearn: read the number 7 as the string \"7\"")
+        );
+        let (r, notes) = decode(
+            serde_json::json!({"sso": {"permissionSetName": "P", "accountID": 123456789012_u64}, "username": "u"}),
+        );
+        assert_eq!(
+            r.expect("accepted").sso.map(|s| s.account_id).as_deref(),
+            Some("123456789012")
+        );
+        assert_eq!(
+            notes.first().map(|c| c.field.as_str()),
+            Some("sso.accountID")
+        );
+        // Upstream refuses: a list or a mapping where a string belongs, a non-empty
+        // mapping where a list belongs, a list inside the list, a list as the `sso` struct.
+        for bad in [
+            serde_json::json!({"rolearn": "a", "username": ["u"]}),
+            serde_json::json!({"rolearn": "a", "username": {"u": 1}}),
+            serde_json::json!({"rolearn": "a", "groups": {"g": 1}}),
+            serde_json::json!({"rolearn": "a", "groups": [["g"]]}),
+            serde_json::json!({"sso": ["P"], "username": "u"}),
+            serde_json::json!("rolearn"),
+        ] {
+            assert!(decode(bad.clone()).0.is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -76,7 +76,9 @@ impl FileMapper {
     /// * Every entry must pass `validate()`; the error names the list, the entry's
     ///   position and the problem (`mapRoles[2]: One of rolearn or SSO must be supplied`).
     /// * Role ARNs are canonicalised, so an assumed-role ARN in the configuration maps
-    ///   its role; user ARNs are lowercased and then canonicalised (upstream's order).
+    ///   its role, and indexed without their path (`role/path/to/Admin` matches the
+    ///   assumed role `Admin`; upstream #268); user ARNs are lowercased and then
+    ///   canonicalised (upstream's order).
     /// * `sso_role_match` is the `SSORoleMatch` feature gate: without it SSO entries are
     ///   validated and kept but never match.
     ///
@@ -96,7 +98,7 @@ impl FileMapper {
                 let canonical =
                     crate::arn::canonicalize(arn).map_err(|e| format!("mapRoles[{i}]: {e}"))?;
                 role.rolearn = Some(canonical);
-                let key = role.key();
+                let key = super::index::role_key(role.key());
                 index
                     .insert_role(key.clone(), i, role)
                     .map(|first| (key, first))
@@ -176,6 +178,45 @@ mod tests {
     use super::*;
     use crate::mapper::SsoArnMatcher;
     use crate::mapper::test_support::identity;
+
+    #[test]
+    fn role_arns_with_paths_match_the_assumed_role() {
+        let (m, dups) = FileMapper::new(
+            vec![
+                role("arn:aws:iam::111122223333:role/path/to/Admin", "admin"),
+                role("arn:aws:iam::111122223333:role/Admin", "admin-again"),
+            ],
+            vec![],
+            vec![],
+            false,
+        )
+        .unwrap();
+        // The same role with and without its path: a duplicate, reported under the key
+        // it is matched by.
+        assert_eq!(
+            dups.iter().map(|d| d.key.as_str()).collect::<Vec<_>>(),
+            vec!["arn:aws:iam::111122223333:role/admin"]
+        );
+        let got = m
+            .map(&identity("arn:aws:iam::111122223333:role/Admin").build())
+            .unwrap();
+        assert_eq!(got.username, "admin-again");
+        // Written as an assumed-role ARN with a path, too.
+        let (m, _) = FileMapper::new(
+            vec![role(
+                "arn:aws:sts::111122223333:assumed-role/path/Ops/session",
+                "ops",
+            )],
+            vec![],
+            vec![],
+            false,
+        )
+        .unwrap();
+        assert!(
+            m.map(&identity("arn:aws:iam::111122223333:role/Ops").build())
+                .is_ok()
+        );
+    }
 
     fn role(arn: &str, username: &str) -> RoleMapping {
         RoleMapping {

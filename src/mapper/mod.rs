@@ -61,7 +61,7 @@ use std::sync::{Arc, RwLock};
 use crate::token::identity::Identity;
 
 pub use chain::{MappedUser, MapperChain};
-pub(crate) use document::Node;
+pub(crate) use document::{Coercions, Node, item_line, list_items, read_string_list, set_string};
 pub use entries::{
     IdentityMapping, RoleMapping, SSO_PARTITIONS, SsoArnMatcher, UserMapping, ValidationError,
 };

@@ -10,7 +10,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::mapper::{BackendMode, RoleMapping, UserMapping, validate_backend_modes};
+use serde::Deserialize as _;
+
+use crate::mapper::{
+    BackendMode, Coercions, Node, RoleMapping, UserMapping, item_line, list_items,
+    read_string_list, set_string, validate_backend_modes,
+};
 use crate::partition::Partition;
 
 use super::serve::Limits;
@@ -389,69 +394,144 @@ impl ServerOptions {
         let backend_modes = validate_backend_modes(&backend_strings)
             .map_err(|e| ServerError::Config(format!("invalid --backend-mode: {e}")))?;
 
-        let list = |key: &str| -> Result<Vec<serde_json::Value>, ServerError> {
-            match config.get(&format!("server.{key}")) {
-                None | Some(serde_json::Value::Null) => Ok(Vec::new()),
-                Some(serde_json::Value::Array(items)) => Ok(items.clone()),
-                Some(_) => Err(ServerError::Config(format!(
-                    "server.{key}{file_label} must be a list{}",
-                    line_hint(config, key)
-                ))),
+        // The lists are decoded as upstream's `viper.UnmarshalKey` decodes them (see
+        // `mapper::document`): a single value where a list belongs, numbers where strings
+        // belong and the like are read, with one warning each.
+        let node = |key: &str| -> Node {
+            config
+                .get(&format!("server.{key}"))
+                .cloned()
+                .and_then(|v| Node::deserialize(v).ok())
+                .unwrap_or(Node::Null)
+        };
+        let warn_notes = |key: &str, index: Option<usize>, notes: &Coercions| {
+            for c in notes {
+                let (path, line) = match index {
+                    Some(i) => (
+                        format!("server.{key}[{i}].{}", c.field),
+                        config
+                            .text()
+                            .and_then(|t| item_line(t, Some(key), i, Some(&c.field))),
+                    ),
+                    None => (
+                        format!("server.{}", c.field),
+                        config.line_of(&format!("server.{key}")),
+                    ),
+                };
+                let line = line.map(|n| format!(" (line {n})")).unwrap_or_default();
+                tracing::warn!(
+                    "configuration key {path}{file_label}{line}: {}, as upstream does; write the value with its own type to silence this",
+                    c.what
+                );
             }
         };
-        let role_mappings = list("mapRoles")?
-            .into_iter()
+        let entries = |key: &str| -> Vec<Node> {
+            let mut notes = Coercions::new();
+            let items = list_items(&node(key), key, &mut notes);
+            warn_notes(key, None, &notes);
+            items
+        };
+        let mapping_error = |key: &str, i: usize, message: String| ServerError::Mapping {
+            entry: format!("server.{key}[{i}]{file_label}"),
+            line: entry_line_hint(config, key, i),
+            source: <serde_json::Error as serde::de::Error>::custom(message),
+        };
+        let role_mappings = entries("mapRoles")
+            .iter()
             .enumerate()
             .map(|(i, v)| {
-                serde_json::from_value::<RoleMapping>(v).map_err(|source| ServerError::Mapping {
-                    entry: format!("server.mapRoles[{i}]{file_label}"),
-                    line: entry_line_hint(config, "mapRoles", i),
-                    source,
-                })
+                let mut notes = Coercions::new();
+                let role = RoleMapping::from_node(v, &mut notes)
+                    .map_err(|e| mapping_error("mapRoles", i, e))?;
+                warn_notes("mapRoles", Some(i), &notes);
+                Ok(role)
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        let user_mappings = list("mapUsers")?
-            .into_iter()
+            .collect::<Result<Vec<_>, ServerError>>()?;
+        let user_mappings = entries("mapUsers")
+            .iter()
             .enumerate()
             .map(|(i, v)| {
-                serde_json::from_value::<UserMapping>(v).map_err(|source| ServerError::Mapping {
-                    entry: format!("server.mapUsers[{i}]{file_label}"),
-                    line: entry_line_hint(config, "mapUsers", i),
-                    source,
-                })
+                let mut notes = Coercions::new();
+                let user = UserMapping::from_node(v, &mut notes)
+                    .map_err(|e| mapping_error("mapUsers", i, e))?;
+                warn_notes("mapUsers", Some(i), &notes);
+                Ok(user)
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, ServerError>>()?;
         let strings = |key: &str| -> Result<Vec<String>, ServerError> {
-            list(key)?
+            let mut notes = Coercions::new();
+            let list = read_string_list(&node(key), key, &mut notes).map_err(|_| {
+                ServerError::Config(format!(
+                    "server.{key}{file_label} must be a list of strings{}",
+                    line_hint(config, key)
+                ))
+            })?;
+            warn_notes(key, None, &notes);
+            Ok(list
+                .unwrap_or_default()
                 .into_iter()
-                .map(|v| match v {
-                    serde_json::Value::String(s) => Ok(s),
-                    serde_json::Value::Number(n) => Ok(n.to_string()),
-                    _ => Err(ServerError::Config(format!(
-                        "server.{key}{file_label} must be a list of strings{}",
-                        line_hint(config, key)
-                    ))),
-                })
-                .collect()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect())
         };
         let mapped_accounts = strings("mapAccounts")?;
-        let scrubbed_accounts = strings("scrubbedAccounts")?;
+        for account in &mapped_accounts {
+            if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
+                tracing::warn!(
+                    "server.mapAccounts{file_label}{}: {account:?} is not a 12-digit AWS account ID and can never match; quote account IDs that start with 0 (unquoted, YAML reads them as numbers and drops the zero)",
+                    line_hint(config, "mapAccounts")
+                );
+            }
+        }
+        // `GetStringSlice`: a string is split on white space (and, here, commas too).
+        let scrubbed_accounts = match node("scrubbedAccounts") {
+            Node::Str(text) => text
+                .split([',', ' ', '\t', '\n'])
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect(),
+            _ => strings("scrubbedAccounts")?,
+        };
 
         let mut reserved_prefixes: HashMap<BackendMode, Vec<String>> = HashMap::new();
-        for (i, entry) in list("reservedPrefixConfig")?.into_iter().enumerate() {
-            let obj = entry.as_object().ok_or_else(|| {
-                ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label} must be a mapping with backendmode and usernamePrefixReserveList"))
-            })?;
-            let mode = obj
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("backendmode"))
-                .and_then(|(_, v)| v.as_str())
-                .ok_or_else(|| {
-                    ServerError::Config(format!(
-                        "server.reservedPrefixConfig[{i}]{file_label}: backendmode is required"
-                    ))
-                })?;
-            let mode = validate_backend_modes(&[mode.to_string()])
+        for (i, entry) in entries("reservedPrefixConfig").iter().enumerate() {
+            let Node::Map(fields) = entry else {
+                return Err(ServerError::Config(format!(
+                    "server.reservedPrefixConfig[{i}]{file_label} must be a mapping with backendmode and usernamePrefixReserveList"
+                )));
+            };
+            let mut notes = Coercions::new();
+            let mut mode = String::new();
+            let mut prefixes = Vec::new();
+            for (k, v) in fields {
+                match k.to_ascii_lowercase().as_str() {
+                    "backendmode" => set_string(
+                        v,
+                        "ReservedPrefixConfig",
+                        "backendmode",
+                        &mut mode,
+                        &mut notes,
+                    )
+                    .map_err(|e| {
+                        ServerError::Config(format!(
+                            "server.reservedPrefixConfig[{i}]{file_label}: {e}"
+                        ))
+                    })?,
+                    "usernameprefixreservelist" => {
+                        prefixes = read_string_list(v, "usernamePrefixReserveList", &mut notes)
+                            .map_err(|_| ServerError::Config(format!("server.reservedPrefixConfig[{i}]{file_label}: usernamePrefixReserveList must be a list of strings")))?
+                            .unwrap_or_default();
+                    }
+                    _ => {}
+                }
+            }
+            warn_notes("reservedPrefixConfig", Some(i), &notes);
+            if mode.is_empty() {
+                return Err(ServerError::Config(format!(
+                    "server.reservedPrefixConfig[{i}]{file_label}: backendmode is required"
+                )));
+            }
+            let mode = validate_backend_modes(&[mode])
                 .map_err(|e| {
                     ServerError::Config(format!(
                         "server.reservedPrefixConfig[{i}]{file_label}: {e}"
@@ -464,16 +544,6 @@ impl ServerOptions {
                         "server.reservedPrefixConfig[{i}]{file_label}: backendmode is required"
                     ))
                 })?;
-            let prefixes: Vec<String> = obj
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("usernamePrefixReserveList"))
-                .and_then(|(_, v)| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
             reserved_prefixes.insert(mode, prefixes);
         }
 
@@ -762,6 +832,170 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("dynamicfilepath"), "{err}");
+    }
+
+    /// Config files that upstream v0.7.x starts with, because viper decodes them weakly
+    /// (`GetString`/`GetInt`/`GetBool` through `cast`, the lists through mapstructure
+    /// with `WeaklyTypedInput` and the `","` string-to-slice hook), and that we start
+    /// with too, mapping as upstream does. The third column is upstream's verdict.
+    #[test]
+    fn configs_upstream_starts_with_start_and_map_as_upstream() {
+        type Check = fn(&ServerOptions);
+        let table: &[(&str, &str, Check)] = &[
+            (
+                "a single group string",
+                "server:\n  mapRoles:\n  - rolearn: arn:aws:iam::1:role/r\n    groups: devs\n",
+                |o| assert_eq!(o.role_mappings[0].groups, vec!["devs"]),
+            ),
+            (
+                "a comma-separated group string (viper's hook splits it)",
+                "server:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/u\n    groups: devs,ops\n",
+                |o| assert_eq!(o.user_mappings[0].groups, vec!["devs", "ops"]),
+            ),
+            (
+                "a single account number",
+                "server:\n  mapAccounts: 444455556666\n",
+                |o| assert_eq!(o.mapped_accounts, vec!["444455556666"]),
+            ),
+            (
+                "an unquoted account with a leading zero (yaml.v3 drops the zero; a warning says so)",
+                "server:\n  mapAccounts: [012345678912]\n",
+                |o| assert_eq!(o.mapped_accounts, vec!["12345678912"]),
+            ),
+            (
+                "a single account string",
+                "server:\n  mapAccounts: \"444455556666\"\n",
+                |o| assert_eq!(o.mapped_accounts, vec!["444455556666"]),
+            ),
+            (
+                "a numeric username and userid",
+                "server:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/u\n    username: 12345\n    userid: 678\n",
+                |o| {
+                    assert_eq!(o.user_mappings[0].username, "12345");
+                    assert_eq!(o.user_mappings[0].userid.as_deref(), Some("678"));
+                },
+            ),
+            (
+                "a boolean username (mapstructure: \"1\")",
+                "server:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/u\n    username: true\n",
+                |o| assert_eq!(o.user_mappings[0].username, "1"),
+            ),
+            (
+                "YAML 1.1 boolean spellings where strings belong (yaml.v3: the text)",
+                "server:\n  mapUsers:\n  - userarn: arn:aws:iam::1:user/u\n    username: n\n    groups: [on, yes]\n",
+                |o| {
+                    assert_eq!(o.user_mappings[0].username, "n");
+                    assert_eq!(o.user_mappings[0].groups, vec!["on", "yes"]);
+                },
+            ),
+            (
+                "numbers inside the group list",
+                "server:\n  mapRoles:\n  - rolearn: arn:aws:iam::1:role/r\n    groups: [devs, 42]\n",
+                |o| assert_eq!(o.role_mappings[0].groups, vec!["devs", "42"]),
+            ),
+            (
+                "a lone mapping where the list belongs",
+                "server:\n  mapRoles:\n    rolearn: arn:aws:iam::1:role/r\n    username: r\n",
+                |o| assert_eq!(o.role_mappings[0].username, "r"),
+            ),
+            (
+                "an empty mapping where the list belongs",
+                "server:\n  mapRoles: {}\n  mapAccounts: {}\n",
+                |o| assert!(o.role_mappings.is_empty() && o.mapped_accounts.is_empty()),
+            ),
+            (
+                "an unquoted SSO account ID",
+                "server:\n  mapRoles:\n  - sso:\n      permissionSetName: Admin\n      accountID: 123456789012\n    username: a\n",
+                |o| {
+                    assert_eq!(
+                        o.role_mappings[0]
+                            .sso
+                            .as_ref()
+                            .map(|s| s.account_id.as_str()),
+                        Some("123456789012")
+                    )
+                },
+            ),
+            (
+                "a string port and a float burst (cast.ToInt)",
+                "server:\n  port: \"9000\"\n  ec2DescribeInstancesBurst: 7.0\n  ec2DescribeInstancesQps: \"0x10\"\n",
+                |o| assert_eq!((o.port, o.ec2_burst, o.ec2_qps), (9000, 7, 16)),
+            ),
+            (
+                "string and number booleans (cast.ToBool)",
+                "server:\n  kubeconfigPregenerated: \"true\"\n  dynamicfileUserIDStrict: 1\n",
+                |o| assert!(o.kubeconfig_pregenerated && o.dynamic_file_user_id_strict),
+            ),
+            (
+                "a numeric hostname (cast.ToString)",
+                "server:\n  hostname: 1234\n  stateDir: 1.0\n",
+                |o| {
+                    assert_eq!(o.hostname, "1234");
+                    assert_eq!(o.state_dir, PathBuf::from("1"));
+                },
+            ),
+            (
+                "scrubbed accounts as one string (GetStringSlice splits on spaces)",
+                "server:\n  scrubbedAccounts: \"111122223333 444455556666\"\n",
+                |o| assert_eq!(o.scrubbed_accounts, vec!["111122223333", "444455556666"]),
+            ),
+            (
+                "a reserved-prefix list given as one string",
+                "server:\n  reservedPrefixConfig:\n  - backendmode: MountedFile\n    usernamePrefixReserveList: \"aws:,iam:\"\n",
+                |o| {
+                    assert_eq!(
+                        o.reserved_prefixes.get(&BackendMode::MountedFile),
+                        Some(&vec!["aws:".to_string(), "iam:".to_string()])
+                    )
+                },
+            ),
+        ];
+        for (name, yaml, check) in table {
+            match resolve(yaml) {
+                Ok(o) => check(&o),
+                Err(e) => panic!("{name}: refused: {e}"),
+            }
+        }
+    }
+
+    /// What upstream refuses (mapstructure errors) or reads as something nobody means
+    /// (`cast` turns `port: abc` into 0, a random port): refused, naming key and line.
+    #[test]
+    fn configs_that_cannot_be_meant_are_refused() {
+        for (yaml, needle) in [
+            // Upstream: 0, a random port.
+            ("server:\n  port: abc\n", "port"),
+            // Upstream: 9000 (truncated); a fraction is a typo.
+            ("server:\n  port: 9000.5\n", "port"),
+            ("server:\n  port: -1\n", "port"),
+            ("server:\n  port: 70000\n", "port"),
+            // Upstream: false, silently.
+            (
+                "server:\n  kubeconfigPregenerated: maybe\n",
+                "kubeconfigPregenerated",
+            ),
+            // Upstream refuses each of these (mapstructure errors).
+            (
+                "server:\n  mapRoles:\n  - rolearn: a\n    username: [x]\n",
+                "mapRoles[0]",
+            ),
+            (
+                "server:\n  mapRoles:\n  - rolearn: a\n    groups: {a: b}\n",
+                "mapRoles[0]",
+            ),
+            ("server:\n  mapRoles: just-text\n", "mapRoles[0]"),
+            ("server:\n  mapAccounts: {a: b}\n", "mapAccounts"),
+            ("server:\n  mapAccounts: [[1]]\n", "mapAccounts"),
+        ] {
+            let Err(err) = resolve(yaml).map(|_| ()) else {
+                panic!("{yaml}: accepted");
+            };
+            let err = err.to_string();
+            assert!(
+                err.contains(needle) && err.contains("/etc/authenticator.yaml"),
+                "{yaml}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -81,7 +81,12 @@ impl std::error::Error for AddError {}
 /// make the edit fail rather than silently dropping them.
 ///
 /// Duplicates are refused as upstream does (`cannot add duplicate role ARN "…"`), but
-/// compared the way lookups compare them: case-insensitively, SSO patterns included.
+/// compared the way lookups compare them: case-insensitively, SSO patterns included, role
+/// ARNs without their path.
+///
+/// A role ARN with a path is stored as given, so that the ConfigMap says what the
+/// operator wrote and reads the same with upstream; the server matches it without the
+/// path (upstream #268), and says so in its log.
 pub fn with_added(
     data: &BTreeMap<String, String>,
     new: &NewMapping,
@@ -116,7 +121,10 @@ pub fn with_added(
             }
         }
         NewMapping::Role(r) => {
-            if parsed.roles.iter().any(|x| x.key() == r.key()) {
+            // Compared as the server indexes them: a role ARN without its path, so the
+            // same role added with and without its path is a duplicate.
+            let key = |m: &RoleMapping| crate::mapper::index::role_key(m.key());
+            if parsed.roles.iter().any(|x| key(x) == key(r)) {
                 let what = match (&r.rolearn, &r.sso) {
                     (Some(arn), _) if !arn.is_empty() => format!("role ARN {arn:?}"),
                     _ => format!("SSO role {:?}", r.key()),
@@ -376,5 +384,54 @@ mod tests {
             err.to_string().starts_with("cannot add duplicate SSO role"),
             "{err}"
         );
+    }
+
+    fn role(arn: &str) -> NewMapping {
+        NewMapping::Role(RoleMapping {
+            rolearn: Some(arn.into()),
+            username: "admin".into(),
+            ..RoleMapping::default()
+        })
+    }
+
+    #[test]
+    fn role_arns_with_paths_are_stored_as_given_and_deduplicated_without_the_path() {
+        let with_path = "arn:aws:iam::111122223333:role/teams/platform/Admin";
+        let out = with_added(&BTreeMap::new(), &role(with_path)).unwrap();
+        assert!(out[MAP_ROLES].contains(with_path), "{}", out[MAP_ROLES]);
+        // The same role, without its path or under another one, is already mapped.
+        for same in [
+            "arn:aws:iam::111122223333:role/Admin",
+            "arn:aws:iam::111122223333:role/other/admin",
+        ] {
+            let err = with_added(&out, &role(same)).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("cannot add duplicate role ARN {same:?}")
+            );
+        }
+        // Another role of the same path is not.
+        let out = with_added(
+            &out,
+            &role("arn:aws:iam::111122223333:role/teams/platform/Dev"),
+        )
+        .unwrap();
+        assert_eq!(parse_map(&out).roles.len(), 2);
+    }
+
+    #[test]
+    fn adding_keeps_entries_written_with_other_types() {
+        // `groups: devs` is read as upstream's config decoder reads it: the entry is
+        // kept byte for byte and the new one appended.
+        let mut data = BTreeMap::new();
+        let roles =
+            "- rolearn: arn:aws:iam::111122223333:role/nodes\n  username: n\n  groups: devs\n";
+        data.insert(MAP_ROLES.to_string(), roles.to_string());
+        let out = with_added(&data, &role("arn:aws:iam::111122223333:role/ops")).unwrap();
+        assert!(out[MAP_ROLES].starts_with(roles), "{}", out[MAP_ROLES]);
+        let parsed = parse_map(&out);
+        assert_eq!(parsed.roles.len(), 2);
+        assert_eq!(parsed.roles[0].groups, vec!["devs"]);
+        assert_eq!(parsed.coercions.len(), 1, "{:?}", parsed.coercions);
     }
 }

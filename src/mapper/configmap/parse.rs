@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use super::{NAME, NAMESPACE};
+use crate::mapper::document::{self, Coercions};
 use crate::mapper::{Node, RoleMapping, UserMapping};
 
 /// The ConfigMap data key holding role mappings.
@@ -27,6 +29,11 @@ pub struct ParsedConfigMap {
     pub accounts: Vec<String>,
     /// Problems found; each names the data key and, for entries, the position.
     pub warnings: Vec<String>,
+    /// Values of another type that were converted the way upstream's config-file
+    /// decoder converts them (`groups: devs` read as `[devs]`), each naming the data key,
+    /// the entry, the field and the line in that key's text. Upstream's `encoding/json`
+    /// would drop such an entry; here it is kept and this note logged.
+    pub coercions: Vec<String>,
 }
 
 impl ParsedConfigMap {
@@ -51,7 +58,11 @@ fn yaml_options() -> serde_saphyr::Options {
     // Upstream's YAML-to-JSON step (yaml.v2, non-strict) lets a repeated key win.
     // The node budget guards against YAML bombs; the default (250 000) is below what a
     // large but legitimate aws-auth can hold, so allow 2 million (aliases stay bounded).
+    // Only YAML 1.2's `true`/`false` are booleans: every entry field is a string, so
+    // `username: n` or `groups: [on]` mean the text (YAML 1.1 would make them
+    // booleans, which upstream then refuses and we would read as "0"/"1").
     serde_saphyr::options! {
+        strict_booleans: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
         budget: serde_saphyr::budget! {
             max_nodes: 2_000_000,
@@ -60,10 +71,23 @@ fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
-fn parse_yaml_list(key: &str, value: &str, warnings: &mut Vec<String>) -> Vec<Node> {
+fn parse_yaml_list(
+    key: &str,
+    value: &str,
+    warnings: &mut Vec<String>,
+    coercions: &mut Vec<String>,
+) -> Vec<Node> {
     match serde_saphyr::from_str_with_options::<Node>(value, yaml_options()) {
         Ok(Node::Seq(items)) => items,
         Ok(Node::Null) => Vec::new(),
+        // A lone entry written without `- `: one entry, as upstream's config-file
+        // decoder reads it (mapping lists only: a mapping is never an account).
+        Ok(node @ Node::Map(_)) if key != MAP_ACCOUNTS => {
+            let mut notes = Coercions::new();
+            let items = document::list_items(&node, key, &mut notes);
+            coercions.extend(notes.iter().map(|c| format!("{c} (line 1)")));
+            items
+        }
         Ok(other) => {
             warnings.push(format!(
                 "{key}: cannot unmarshal {} into a list of mappings",
@@ -78,7 +102,11 @@ fn parse_yaml_list(key: &str, value: &str, warnings: &mut Vec<String>) -> Vec<No
     }
 }
 
-fn parse_accounts(value: &str, warnings: &mut Vec<String>) -> Vec<String> {
+fn parse_accounts(
+    value: &str,
+    warnings: &mut Vec<String>,
+    coercions: &mut Vec<String>,
+) -> Vec<String> {
     // yaml.v2 decodes any scalar into a Go string as its source text, so unquoted
     // `- 012345678912` keeps its leading zero. serde-saphyr does the same for `String`
     // targets; nulls (`- ~`) become empty strings in Go and are dropped here.
@@ -87,9 +115,24 @@ fn parse_accounts(value: &str, warnings: &mut Vec<String>) -> Vec<String> {
     {
         return items.unwrap_or_default().into_iter().flatten().collect();
     }
+    // A single account (or a comma-separated string) where the list belongs: read as
+    // upstream's config-file decoder reads `server.mapAccounts`.
+    if let Ok(Some(single)) =
+        serde_saphyr::from_str_with_options::<Option<String>>(value, yaml_options())
+    {
+        let accounts: Vec<String> = single
+            .split(',')
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        coercions.push(format!(
+            "{MAP_ACCOUNTS}: read the single value {single:?} as the list {accounts:?} (line 1)"
+        ));
+        return accounts;
+    }
     // Something in the list is not a scalar (or the YAML is broken): keep what can be kept.
     let mut accounts = Vec::new();
-    for (i, item) in parse_yaml_list(MAP_ACCOUNTS, value, warnings)
+    for (i, item) in parse_yaml_list(MAP_ACCOUNTS, value, warnings, coercions)
         .into_iter()
         .enumerate()
     {
@@ -106,6 +149,36 @@ fn parse_accounts(value: &str, warnings: &mut Vec<String>) -> Vec<String> {
     accounts
 }
 
+/// Decodes the entries of one data key, keeping the valid ones and noting the rest.
+fn parse_entries<T>(
+    key: &str,
+    value: &str,
+    out: &mut ParsedConfigMap,
+    decode: impl Fn(&Node, &mut Coercions) -> Result<T, String>,
+    validate: impl Fn(&T) -> Result<(), String>,
+) -> Vec<T> {
+    let mut kept = Vec::new();
+    for (i, node) in parse_yaml_list(key, value, &mut out.warnings, &mut out.coercions)
+        .iter()
+        .enumerate()
+    {
+        let mut notes = Coercions::new();
+        match decode(node, &mut notes).and_then(|entry| validate(&entry).map(|()| entry)) {
+            Ok(entry) => {
+                out.coercions.extend(notes.iter().map(|c| {
+                    let line = document::item_line(value, None, i, Some(&c.field))
+                        .map(|n| format!(" (line {n})"))
+                        .unwrap_or_default();
+                    format!("{key}[{i}].{c}{line}")
+                }));
+                kept.push(entry);
+            }
+            Err(e) => out.warnings.push(format!("{key}[{i}]: {e}")),
+        }
+    }
+    kept
+}
+
 /// Parses the `data` of the `aws-auth` ConfigMap (upstream's `ParseMap`).
 ///
 /// Never fails: problems become [`ParsedConfigMap::warnings`] and the good entries are
@@ -116,39 +189,26 @@ pub fn parse_map(data: &BTreeMap<String, String>) -> ParsedConfigMap {
     let mut out = ParsedConfigMap::default();
 
     if let Some(value) = data.get(MAP_USERS).filter(|v| !is_skippable(v)) {
-        for (i, node) in parse_yaml_list(MAP_USERS, value, &mut out.warnings)
-            .iter()
-            .enumerate()
-        {
-            match UserMapping::from_node(node) {
-                Ok(user) => match user.validate() {
-                    Ok(()) => out.users.push(user),
-                    Err(e) => out.warnings.push(format!("{MAP_USERS}[{i}]: {e}")),
-                },
-                Err(e) => out.warnings.push(format!("{MAP_USERS}[{i}]: {e}")),
-            }
-        }
+        out.users = parse_entries(MAP_USERS, value, &mut out, UserMapping::from_node, |u| {
+            u.validate().map_err(|e| e.to_string())
+        });
     }
 
     if let Some(value) = data.get(MAP_ROLES).filter(|v| !is_skippable(v)) {
-        for (i, node) in parse_yaml_list(MAP_ROLES, value, &mut out.warnings)
-            .iter()
-            .enumerate()
-        {
-            match RoleMapping::from_node(node) {
-                Ok(role) => match role.validate() {
-                    Ok(()) => out.roles.push(role),
-                    Err(e) => out.warnings.push(format!("{MAP_ROLES}[{i}]: {e}")),
-                },
-                Err(e) => out.warnings.push(format!("{MAP_ROLES}[{i}]: {e}")),
-            }
-        }
+        out.roles = parse_entries(MAP_ROLES, value, &mut out, RoleMapping::from_node, |r| {
+            r.validate().map_err(|e| e.to_string())
+        });
     }
 
     if let Some(value) = data.get(MAP_ACCOUNTS).filter(|v| !is_skippable(v)) {
-        out.accounts = parse_accounts(value, &mut out.warnings);
+        out.accounts = parse_accounts(value, &mut out.warnings, &mut out.coercions);
     }
 
+    for coercion in &out.coercions {
+        tracing::warn!(
+            "{NAMESPACE}/{NAME}: {coercion}: a value of another type, converted as upstream's config-file decoder converts it (upstream would drop this entry)"
+        );
+    }
     out
 }
 
@@ -197,6 +257,7 @@ mod tests {
                 users: valid_users(),
                 accounts: vec!["555555555555".to_string()],
                 warnings: vec![],
+                coercions: vec![],
             }
         );
     }
@@ -339,10 +400,19 @@ mod tests {
 ";
         let users = "- username: nobody\n- userarn: arn:aws:iam::1:user/u\n  username: u\n";
         let parsed = parse_map(&data(&[("mapRoles", roles), ("mapUsers", users)]));
-        assert_eq!(parsed.roles.len(), 1);
+        // An unquoted account ID and a single group are read as upstream's config-file
+        // decoder reads them (upstream's `encoding/json` would drop both entries).
         assert_eq!(
-            parsed.roles.first().map(|r| r.username.as_str()),
-            Some("ok")
+            parsed
+                .roles
+                .iter()
+                .map(|r| r.username.as_str())
+                .collect::<Vec<_>>(),
+            vec!["ok", "unquoted-account", ""]
+        );
+        assert_eq!(
+            parsed.roles.get(2).map(|r| r.groups.clone()),
+            Some(vec!["system:masters".to_string()])
         );
         assert_eq!(parsed.users.len(), 1);
         assert_eq!(
@@ -351,9 +421,14 @@ mod tests {
                 "mapUsers[0]: Value for userarn must be supplied",
                 "mapRoles[0]: One of rolearn or SSO must be supplied",
                 "mapRoles[2]: Only one of rolearn or SSO can be supplied",
-                "mapRoles[3]: cannot unmarshal number into field SSOARNMatcher.accountID of type string",
-                "mapRoles[4]: cannot unmarshal string into field RoleMapping.groups of type []string",
                 "mapRoles[5]: cannot unmarshal string into RoleMapping",
+            ]
+        );
+        assert_eq!(
+            parsed.coercions,
+            vec![
+                "mapRoles[3].sso.accountID: read the number 123456789012 as the string \"123456789012\" (line 11)",
+                "mapRoles[4].groups: read the string \"system:masters\" as the list [\"system:masters\"] (line 14)",
             ]
         );
     }
@@ -381,11 +456,80 @@ mod tests {
                 .iter()
                 .any(|w| w.starts_with("mapAccounts: "))
         );
+        // A lone entry without `- ` is one entry; a scalar is no list at all.
         let parsed = parse_map(&data(&[("mapRoles", "rolearn: x\n")]));
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        assert_eq!(
+            parsed.roles.first().and_then(|r| r.rolearn.as_deref()),
+            Some("x")
+        );
+        let parsed = parse_map(&data(&[("mapRoles", "just text\n")]));
         assert_eq!(
             parsed.warnings,
-            vec!["mapRoles: cannot unmarshal object into a list of mappings"]
+            vec!["mapRoles: cannot unmarshal string into a list of mappings"]
         );
+        assert!(parsed.is_malformed());
+    }
+
+    #[test]
+    fn a_single_account_is_a_one_item_list() {
+        for (value, expected) in [
+            ("111122223333\n", vec!["111122223333"]),
+            ("\"012345678912\"\n", vec!["012345678912"]),
+            (
+                "111122223333,444455556666\n",
+                vec!["111122223333", "444455556666"],
+            ),
+        ] {
+            let parsed = parse_map(&data(&[("mapAccounts", value)]));
+            assert_eq!(parsed.accounts, expected, "{value}");
+            assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+            assert_eq!(parsed.coercions.len(), 1, "{:?}", parsed.coercions);
+        }
+    }
+
+    #[test]
+    fn role_arns_with_paths_match_the_assumed_role_through_the_mapper() {
+        use crate::mapper::Mapper;
+        use crate::mapper::configmap::ConfigMapMapper;
+        use crate::mapper::test_support::identity;
+        let roles = "- rolearn: arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef\n  username: sso-admin\n- rolearn: arn:aws:iam::111122223333:role/teams/Dev\n  username: dev\n";
+        let parsed = parse_map(&data(&[("mapRoles", roles)]));
+        // Kept as written: `add` and the ConfigMap round trip see the path.
+        assert!(
+            parsed.roles[1]
+                .rolearn
+                .as_deref()
+                .is_some_and(|a| a.ends_with("role/teams/Dev"))
+        );
+        let m = ConfigMapMapper::from_parsed(parsed, false);
+        for (arn, username) in [
+            (
+                "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123456789abcdef",
+                "sso-admin",
+            ),
+            ("arn:aws:iam::111122223333:role/Dev", "dev"),
+        ] {
+            assert_eq!(
+                m.map(&identity(arn).build()).map(|x| x.username).ok(),
+                Some(username.to_string()),
+                "{arn}"
+            );
+        }
+        // Another account's role of the same name does not match.
+        assert!(
+            m.map(&identity("arn:aws:iam::999999999999:role/Dev").build())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn yaml_11_boolean_spellings_are_text() {
+        let roles = "- rolearn: arn:aws:iam::1:role/r\n  username: n\n  groups: [on, off, yes]\n";
+        let parsed = parse_map(&data(&[("mapRoles", roles)]));
+        assert_eq!(parsed.roles[0].username, "n");
+        assert_eq!(parsed.roles[0].groups, vec!["on", "off", "yes"]);
+        assert!(parsed.coercions.is_empty(), "{:?}", parsed.coercions);
     }
 
     #[test]
