@@ -476,7 +476,10 @@ mod tests {
         fn numbered(n: usize) -> (Vec<String>, Self) {
             let ids: Vec<String> = (0..n).map(|i| format!("i-{i:08}")).collect();
             let fake = FakeEc2 {
-                known: ids.iter().map(|id| (id.clone(), format!("dns-{id}"))).collect(),
+                known: ids
+                    .iter()
+                    .map(|id| (id.clone(), format!("dns-{id}")))
+                    .collect(),
                 name_unknown: true,
                 ..Default::default()
             };
