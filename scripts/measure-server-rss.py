@@ -194,7 +194,7 @@ def idle_connections(port: int, n: int, seconds: float, review: bytes) -> tuple[
         got = hammer(port, [review], 1, 1)
         latencies.append(time.time() - t0)
         for k, v in got.items():
-            counts[k] = counts.get(k, 0) + v
+            counts[str(k)] = counts.get(str(k), 0) + v
         time.sleep(0.5)
     stop.set()
     holder.join()

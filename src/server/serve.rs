@@ -10,9 +10,11 @@
 //! * A watchdog per connection closes it when no request arrives within
 //!   [`Limits::first_request_timeout`] of the handshake, when it stays idle (no request
 //!   in flight) for [`Limits::idle_timeout`], and when it is older than
-//!   [`Limits::max_age`]. The close is graceful (HTTP/2 `GOAWAY`, HTTP/1.1 after the
-//!   current response), then forced after [`CLOSE_GRACE`]. HTTP/2 pings do not count as
-//!   activity; only requests do.
+//!   [`Limits::max_age`]. A connection that has served requests is closed gracefully
+//!   (HTTP/2 `GOAWAY`, HTTP/1.1 after the current response), then forced after
+//!   [`CLOSE_GRACE`]; one that never sent a request is simply dropped: there is nothing
+//!   to finish, and a silent client would not read a `GOAWAY`. HTTP/2 pings do not count
+//!   as activity; only requests do.
 //! * Each listener keeps at most [`Limits::max_connections`] (health:
 //!   [`Limits::health_max_connections`]) connections. At the cap a new connection evicts
 //!   the connection idle the longest, preferring one that never sent a request, rather
@@ -83,9 +85,14 @@ impl Default for Limits {
     }
 }
 
-/// How long a connection asked to close (watchdog, eviction) may take to finish its
-/// in-flight requests before it is dropped.
+/// How long a connection that has served requests, asked to close by the watchdog, may
+/// take to finish its in-flight requests before it is dropped.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// The same for an evicted connection. Evicted connections no longer count against the
+/// cap, so their grace is short: a flood of connections can only add its rate times
+/// this to the open descriptors.
+pub const EVICT_GRACE: Duration = Duration::from_secs(1);
 
 /// At most one `connection limit reached` line per interval.
 pub const LIMIT_LOG_INTERVAL: Duration = Duration::from_secs(10);
@@ -307,7 +314,8 @@ enum Close {
 }
 
 /// Drives `conn` until it ends or must close; then asks it to close (`graceful`) and
-/// gives it [`CLOSE_GRACE`] (on shutdown, [`Limits::shutdown_grace`]) before dropping it.
+/// gives it [`CLOSE_GRACE`] ([`EVICT_GRACE`] when evicted, [`Limits::shutdown_grace`] on
+/// shutdown) before dropping it. A connection that never sent a request is dropped at once.
 async fn watch_connection<F>(
     mut conn: Pin<&mut F>,
     graceful: fn(Pin<&mut F>),
@@ -333,11 +341,14 @@ where
         }
     };
     tracing::debug!(peer = %slot.conn.peer, ?reason, "closing connection");
+    if slot.conn.requests.load(Ordering::Acquire) == 0 {
+        return Ok(());
+    }
     graceful(conn.as_mut());
-    let grace = if reason == Close::Shutdown {
-        limits.shutdown_grace
-    } else {
-        CLOSE_GRACE
+    let grace = match reason {
+        Close::Shutdown => limits.shutdown_grace,
+        Close::Evicted => EVICT_GRACE,
+        Close::FirstRequest | Close::Idle | Close::MaxAge => CLOSE_GRACE,
     };
     tokio::time::timeout(grace, conn).await.unwrap_or(Ok(()))
 }
