@@ -13,7 +13,14 @@ Starts the STS stand-in (tests/support/sts_standin) and `aws-iam-authenticator s
   slow-sts   the same while STS answers after a delay, so requests pile up in the server
              (what happens when STS is slow and kube-apiserver keeps sending)
   big-bodies C connections each posting a 60 KiB garbage body (the server caps bodies at 64 KiB)
+  idle-conns --idle-connections N TLS connections (default 2000) opened and left silent,
+             reopened as the server closes them, for --idle-seconds; reviews on fresh
+             connections meanwhile, with their latency (the connection cap must not starve
+             them); open file descriptors before, at the peak and after
   after      idle again, a few seconds after the last phase
+
+`--server-arg=--max-connections=1024` (repeatable) passes flags to the server, e.g. a long
+`--connection-first-request-timeout` so that the cap, not the timeout, bounds idle connections.
 
 Prints one table; the figures in deploy/README.md come from it. Linux only (/proc).
 """
@@ -66,6 +73,7 @@ def mem(pid: int) -> dict:
             key, _, rest = line.partition(":")
             if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Threads"):
                 out[key] = int(rest.split()[0])
+    out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     out["cpu"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, s
@@ -77,11 +85,13 @@ class Sampler(threading.Thread):
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
-        self.pid, self.max_rss, self.stop_flag = pid, 0, threading.Event()
+        self.pid, self.max_rss, self.max_fds, self.stop_flag = pid, 0, 0, threading.Event()
 
     def run(self) -> None:
         while not self.stop_flag.is_set():
-            self.max_rss = max(self.max_rss, mem(self.pid)["VmRSS"])
+            m = mem(self.pid)
+            self.max_rss = max(self.max_rss, m["VmRSS"])
+            self.max_fds = max(self.max_fds, m["fds"])
             time.sleep(0.02)
 
     def stop(self) -> int:
@@ -135,6 +145,63 @@ def hammer(port: int, bodies: list[bytes], total: int, conc: int) -> dict:
     return counts
 
 
+def idle_connections(port: int, n: int, seconds: float, review: bytes) -> tuple[dict, list[float]]:
+    """Holds up to `n` silent TLS connections for `seconds` (reopening closed ones), while a
+    review on a fresh connection is sent every 0.5 s; returns the review statuses and latencies."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["h2", "http/1.1"])
+    stop = threading.Event()
+    opened = [0]
+
+    def hold() -> None:
+        conns: list = []
+        while not stop.is_set():
+            # Drop the ones the server closed, then top up to n.
+            alive = []
+            for c in conns:
+                try:
+                    c.setblocking(False)
+                    if c.recv(1) == b"":
+                        c.close()
+                        continue
+                except (BlockingIOError, ssl.SSLWantReadError):
+                    pass
+                except OSError:
+                    c.close()
+                    continue
+                alive.append(c)
+            conns = alive
+            while len(conns) < n and not stop.is_set():
+                try:
+                    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+                    conns.append(ctx.wrap_socket(raw))
+                    opened[0] += 1
+                except OSError:
+                    break
+            time.sleep(0.2)
+        for c in conns:
+            c.close()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    counts: dict = {}
+    latencies: list[float] = []
+    end = time.time() + seconds
+    while time.time() < end:
+        t0 = time.time()
+        got = hammer(port, [review], 1, 1)
+        latencies.append(time.time() - t0)
+        for k, v in got.items():
+            counts[str(k)] = counts.get(str(k), 0) + v
+        time.sleep(0.5)
+    stop.set()
+    holder.join()
+    counts["idle conns opened"] = opened[0]
+    return counts, latencies
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(REPO, "target", "debug", "aws-iam-authenticator"))
@@ -142,6 +209,10 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--slow-concurrency", type=int, default=400)
     ap.add_argument("--slow-delay", type=float, default=2.0)
+    ap.add_argument("--idle-connections", type=int, default=2000)
+    ap.add_argument("--idle-seconds", type=float, default=15.0)
+    ap.add_argument("--server-arg", action="append", default=[])
+    ap.add_argument("--only-idle", action="store_true", help="skip the burst, slow-sts and big-bodies phases")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="aia-rss-")
@@ -157,7 +228,8 @@ def main() -> int:
         server = subprocess.Popen(
             [args.bin, "server", "--config=" + cfg, "--port", str(port), "--health-port", "0",
              "--state-dir", os.path.join(tmp, "state"),
-             "--generate-kubeconfig", os.path.join(tmp, "kubeconfig.yaml"), "--log-verbosity", "warn"],
+             "--generate-kubeconfig", os.path.join(tmp, "kubeconfig.yaml"), "--log-verbosity", "warn",
+             *args.server_arg],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "server.log"), "wb"))
         try:
             deadline = time.time() + 30
@@ -194,13 +266,29 @@ def main() -> int:
                 rows.append((f"{name}: {total} req, {conc} conns, {dt:.1f} s", m, peak,
                              json.dumps(counts, sort_keys=True)))
 
-            phase("burst", reviews, args.requests, args.concurrency)
-            sts.fault("slow", args.slow_delay)
-            phase(f"slow-sts ({args.slow_delay:g} s)", reviews, args.slow_concurrency, args.slow_concurrency)
-            sts.fault("none")
-            garbage = [b'{"spec":{"token":"' + b"a" * (60 * 1024) + b'"}}']
-            phase("big-bodies (60 KiB)", garbage, args.slow_concurrency * 2, args.slow_concurrency)
-            time.sleep(5)
+            if not args.only_idle:
+                phase("burst", reviews, args.requests, args.concurrency)
+                sts.fault("slow", args.slow_delay)
+                phase(f"slow-sts ({args.slow_delay:g} s)", reviews, args.slow_concurrency, args.slow_concurrency)
+                sts.fault("none")
+                garbage = [b'{"spec":{"token":"' + b"a" * (60 * 1024) + b'"}}']
+                phase("big-bodies (60 KiB)", garbage, args.slow_concurrency * 2, args.slow_concurrency)
+                time.sleep(5)
+            if args.idle_connections:
+                m = mem(server.pid)
+                rows.append(("before idle-conns", m, m["VmRSS"], "-"))
+                s = Sampler(server.pid)
+                s.start()
+                counts, lat = idle_connections(port, args.idle_connections, args.idle_seconds, reviews[0])
+                peak = s.stop()
+                m = mem(server.pid)
+                m["fds"] = s.max_fds
+                lat.sort()
+                counts["review ms p50/max"] = (f"{lat[len(lat) // 2] * 1000:.0f}/{lat[-1] * 1000:.0f}"
+                                               if lat else "-")
+                rows.append((f"idle-conns: {args.idle_connections} held {args.idle_seconds:g} s (fds = peak)",
+                             m, peak, json.dumps(counts, sort_keys=True)))
+                time.sleep(5)
             m = mem(server.pid)
             rows.append(("after (idle 5 s)", m, m["VmRSS"], "-"))
         finally:
@@ -214,10 +302,12 @@ def main() -> int:
     print("MiB; RSS = anon + file (the mapped binary); peak = highest RSS sampled every 20 ms in the phase;")
     print("HWM = the process's lifetime peak RSS (VmHWM)")
     print("cpu = CPU seconds (user + system) the server used in the phase")
-    print(f"{'phase':50} {'RSS':>6} {'anon':>6} {'file':>6} {'peak':>6} {'HWM':>6} {'thr':>4} {'cpu':>5}  statuses")
+    print("fds = open file descriptors of the server")
+    print(f"{'phase':50} {'RSS':>6} {'anon':>6} {'file':>6} {'peak':>6} {'HWM':>6} {'thr':>4} {'fds':>5} {'cpu':>5}  statuses")
     for name, m, peak, counts in rows:
         print(f"{name:50} {m['VmRSS'] / 1024:6.1f} {m['RssAnon'] / 1024:6.1f} {m['RssFile'] / 1024:6.1f}"
-              f" {peak / 1024:6.1f} {m['VmHWM'] / 1024:6.1f} {m['Threads']:4} {m.get('cpu_phase', 0):5.1f}  {counts}")
+              f" {peak / 1024:6.1f} {m['VmHWM'] / 1024:6.1f} {m['Threads']:4} {m['fds']:5}"
+              f" {m.get('cpu_phase', 0):5.1f}  {counts}")
     return 0
 
 

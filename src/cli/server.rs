@@ -2,12 +2,23 @@
 //! then [`crate::server::run`].
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
 use super::{CliError, Context};
 use crate::server::ServerOptions;
 use crate::server::config::ServerFlags;
+use crate::server::serve::Limits;
+
+/// Worker threads of the server's runtime, at most (`TOKIO_WORKER_THREADS` overrides).
+/// Each thread costs a stack and a malloc arena; two workers already review over
+/// 8,000 tokens a second (README "Performance"), so a 64-core control-plane node does
+/// not need 64.
+const MAX_WORKER_THREADS: usize = 4;
+
+/// Threads for blocking work (file reads, name resolution); tokio's default is 512.
+const MAX_BLOCKING_THREADS: usize = 16;
 
 /// Flags of `server`.
 #[derive(Debug, Args)]
@@ -60,6 +71,57 @@ pub(crate) struct ServerArgs {
     /// STS calls in flight at once; as many again times four may wait, beyond that a review is answered 429 [default: 32]
     #[arg(long = "max-concurrent-sts", value_name = "N", hide = true)]
     max_concurrent_sts: Option<usize>,
+    #[command(flatten)]
+    connections: ConnectionFlags,
+}
+
+/// Connection limits (hidden: the defaults suit every deployment; tests shorten them).
+/// README "Operations" describes them.
+#[derive(Debug, Args)]
+struct ConnectionFlags {
+    /// Connections the webhook listener keeps; at the cap a new one evicts the longest-idle [default: 1024]
+    #[arg(long = "max-connections", hide = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+    /// Connections the health listener keeps [default: 64]
+    #[arg(long = "health-max-connections", hide = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    health_max_connections: Option<u32>,
+    /// Time from the TLS handshake to the first request [default: 10s]
+    #[arg(long = "connection-first-request-timeout", hide = true, value_name = "DURATION", value_parser = positive_duration)]
+    first_request_timeout: Option<Duration>,
+    /// A connection with no request in flight for this long is closed [default: 60s]
+    #[arg(long = "connection-idle-timeout", hide = true, value_name = "DURATION", value_parser = positive_duration)]
+    idle_timeout: Option<Duration>,
+    /// A connection this old is closed gracefully (HTTP/2 GOAWAY) [default: 10m]
+    #[arg(long = "connection-max-age", hide = true, value_name = "DURATION", value_parser = positive_duration)]
+    max_age: Option<Duration>,
+}
+
+impl ConnectionFlags {
+    fn apply(self, limits: &mut Limits) {
+        if let Some(n) = self.max_connections {
+            limits.max_connections = n as usize;
+        }
+        if let Some(n) = self.health_max_connections {
+            limits.health_max_connections = n as usize;
+        }
+        if let Some(d) = self.first_request_timeout {
+            limits.first_request_timeout = d;
+        }
+        if let Some(d) = self.idle_timeout {
+            limits.idle_timeout = d;
+        }
+        if let Some(d) = self.max_age {
+            limits.max_age = d;
+        }
+    }
+}
+
+/// A duration of at least one second (a zero timeout would close every connection).
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match crate::config::parse_duration(text)? {
+        d if d.is_zero() => Err(format!("invalid duration {text:?}: must be at least 1s")),
+        d => Ok(d),
+    }
 }
 
 pub(crate) fn run(ctx: &Context, args: ServerArgs) -> Result<(), CliError> {
@@ -86,9 +148,16 @@ pub(crate) fn run(ctx: &Context, args: ServerArgs) -> Result<(), CliError> {
         max_concurrent_sts: args.max_concurrent_sts,
         health_port: args.health_port,
     };
-    let options =
+    let mut options =
         ServerOptions::resolve(ctx.cluster_id()?, ctx.feature_gates()?, flags, &ctx.config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    args.connections.apply(&mut options.limits);
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        runtime.worker_threads(cores.min(MAX_WORKER_THREADS));
+    }
+    let runtime = runtime
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .enable_all()
         .build()
         .map_err(|e| CliError::with_cause("cannot start the async runtime", e))?;

@@ -146,6 +146,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         tokio::spawn(serve::serve_plain(
             listener,
             http::health_router(),
+            options.limits.clone(),
             async move {
                 let _ = stop.wait_for(|s| *s).await;
             },

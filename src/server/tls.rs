@@ -1,5 +1,6 @@
 //! The serving certificate as a rustls server configuration: ring, TLS 1.2 and 1.3,
-//! ALPN `h2` and `http/1.1`. The listeners that use it are in [`super::serve`].
+//! ALPN `h2` and `http/1.1`, no session resumption. The listeners that use it are in
+//! [`super::serve`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -65,6 +66,12 @@ pub fn server_config(pair: &CertPair) -> Result<ServerConfig, TlsConfigError> {
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(TlsConfigError::KeyMismatch)?;
+    // The protocol of each connection is this negotiation's result (`serve` never sniffs).
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // No session resumption: kube-apiserver keeps its connections open, so resumption
+    // saves little, while a session cache and tickets are memory and work that any
+    // client can make the server spend per connection.
+    config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
     Ok(config)
 }

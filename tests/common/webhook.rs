@@ -65,6 +65,7 @@ pub struct Builder<'a> {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     state: Option<PathBuf>,
+    health_port: Option<u16>,
 }
 
 impl<'a> Builder<'a> {
@@ -122,6 +123,12 @@ impl<'a> Builder<'a> {
         self
     }
 
+    /// Serves the plain-HTTP health port on `port` (default: `--health-port 0`, none).
+    pub fn health_port(mut self, port: u16) -> Self {
+        self.health_port = Some(port);
+        self
+    }
+
     pub fn start(self) -> Webhook {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("server.log");
@@ -162,7 +169,7 @@ impl<'a> Builder<'a> {
             }
         };
         let mut child = cmd
-            .args(["--health-port", "0"])
+            .args(["--health-port", &self.health_port.unwrap_or(0).to_string()])
             .args(self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -170,6 +177,9 @@ impl<'a> Builder<'a> {
             .spawn()
             .unwrap();
         wait_until_listening(port, &mut child, &log, "server", START_BOUND);
+        if let Some(health) = self.health_port {
+            wait_until_listening(health, &mut child, &log, "health port", START_BOUND);
+        }
         Webhook {
             child,
             port,
@@ -195,6 +205,7 @@ impl Webhook {
             args: Vec::new(),
             env: Vec::new(),
             state: None,
+            health_port: None,
         }
     }
 
