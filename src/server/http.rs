@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::identity_cache::{IdentityCache, Outcome};
-use super::metrics::{Metrics, result};
+use super::metrics::{Format, Metrics, result};
 use crate::mapper::{MapError, MapperChain, Published};
 use crate::token::{Identity, StsClient, Verifier, VerifyError};
 
@@ -200,13 +200,14 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+/// `GET /metrics`: the Prometheus text format 0.0.4 as upstream serves it, or
+/// OpenMetrics when the scraper's `Accept` asks for it.
+async fn metrics(State(state): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = Format::negotiate(accept);
     (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.encode(),
+        [(header::CONTENT_TYPE, format.content_type())],
+        state.metrics.encode_as(format),
     )
         .into_response()
 }
@@ -680,7 +681,44 @@ mod tests {
         let app = app();
         send(app.clone(), "GET", "/authenticate", Body::empty()).await;
         let (_, content_type, text) = send(app, "GET", "/metrics", Body::empty()).await;
-        assert!(content_type.starts_with("application/openmetrics-text"));
+        assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
         assert!(text.contains(result::MALFORMED_REQUEST), "{text}");
+    }
+
+    #[tokio::test]
+    async fn metrics_follow_the_accept_header() {
+        let get = |accept: Option<&'static str>| {
+            let mut request = Request::get("/metrics");
+            if let Some(accept) = accept {
+                request = request.header(header::ACCEPT, accept);
+            }
+            app().oneshot(request.body(Body::empty()).unwrap())
+        };
+        let read = |response: Response| async move {
+            let content_type = response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_string();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (content_type, String::from_utf8(body.to_vec()).unwrap())
+        };
+        let (ct, text) = read(get(None).await.unwrap()).await;
+        assert_eq!(ct, "text/plain; version=0.0.4; charset=utf-8");
+        assert!(!text.contains("# EOF"), "{text}");
+        let (ct, text) = read(
+            get(Some(
+                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+            ))
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            ct,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }
