@@ -187,17 +187,45 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/authenticate", any(authenticate))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(state)
 }
 
-/// The router for the plain-HTTP health port: `ok` on any path, as upstream.
-pub fn health_router() -> Router {
-    Router::new().fallback(healthz)
+/// The router for the plain-HTTP health port: `/readyz`, and `ok` on any other path,
+/// as upstream.
+pub fn health_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/readyz", get(readyz))
+        .fallback(healthz)
+        .with_state(state)
 }
 
+/// Liveness: the process serves HTTP.
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Readiness: 200 once every backend of the current chain has its first data
+/// (MountedFile parsed, the ConfigMap/CRD watch listed once, the DynamicFile looked
+/// at), 503 naming the backends still waiting before that. Until then every review
+/// would be denied, so a rollout should not count this server as up.
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let chain = state.mapper();
+    let waiting: Vec<&str> = chain
+        .mappers()
+        .iter()
+        .filter(|m| !m.is_ready())
+        .map(|m| m.name())
+        .collect();
+    if waiting.is_empty() {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        text_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("not ready: waiting for {}", waiting.join(", ")),
+        )
+    }
 }
 
 /// `GET /metrics`: the Prometheus text format 0.0.4 as upstream serves it, or
@@ -665,15 +693,68 @@ mod tests {
         assert!(body.starts_with(&format!("{{\"apiVersion\":\"{TOKEN_REVIEW_V1BETA1}\"")));
     }
 
+    fn state_with(mappers: Vec<Arc<dyn crate::mapper::Mapper>>) -> Arc<AppState> {
+        let sts = StsClient::new(Duration::from_secs(1), 1).unwrap();
+        Arc::new(AppState::new(
+            "test",
+            Verifier::new(HostPolicy::new(Partition::Aws, None)),
+            sts,
+            MapperChain::new(mappers, HashMap::new(), None),
+            Arc::new(Metrics::new()),
+        ))
+    }
+
     #[tokio::test]
     async fn healthz_is_ok_on_both_routers() {
         assert_eq!(send(app(), "GET", "/healthz", Body::empty()).await.2, "ok");
         assert_eq!(
-            send(health_router(), "GET", "/anything", Body::empty())
-                .await
-                .2,
+            send(
+                health_router(state_with(Vec::new())),
+                "GET",
+                "/anything",
+                Body::empty()
+            )
+            .await
+            .2,
             "ok"
         );
+    }
+
+    /// `/readyz` is 503 until every backend has its first data, on both routers;
+    /// `/healthz` stays 200 throughout.
+    #[tokio::test]
+    async fn readyz_waits_for_every_backend() {
+        use crate::mapper::configmap::ConfigMapMapper;
+        use crate::mapper::dynamic_file::DynamicFileMapper;
+        let configmap = Arc::new(ConfigMapMapper::new(false));
+        let dynamic = Arc::new(DynamicFileMapper::new(false));
+        let state = state_with(vec![configmap.clone(), dynamic.clone()]);
+        for build in [router, health_router] {
+            let (status, _, body) =
+                send(build(state.clone()), "GET", "/readyz", Body::empty()).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(body, "not ready: waiting for EKSConfigMap, DynamicFile\n");
+            let (status, _, _) = send(build(state.clone()), "GET", "/healthz", Body::empty()).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        configmap.synced.mark();
+        let (status, _, body) = send(router(state.clone()), "GET", "/readyz", Body::empty()).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: waiting for DynamicFile\n"
+            )
+        );
+        dynamic.synced.mark();
+        for build in [router, health_router] {
+            let (status, _, body) =
+                send(build(state.clone()), "GET", "/readyz", Body::empty()).await;
+            assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+        }
+        // A chain with only MountedFile (parsed before the server starts) is ready.
+        let (status, _, _) = send(app(), "GET", "/readyz", Body::empty()).await;
+        assert_eq!(status, StatusCode::OK);
     }
 
     #[tokio::test]
