@@ -27,7 +27,7 @@ use time::OffsetDateTime;
 
 use super::identity_cache::{IdentityCache, Outcome};
 use super::metrics::{Format, Metrics, result};
-use crate::mapper::{MapError, MapperChain, Published};
+use crate::mapper::{MapperChain, Published};
 use crate::token::{Identity, StsClient, Verifier, VerifyError};
 
 /// `authentication.k8s.io/v1`.
@@ -336,7 +336,12 @@ impl IntoResponse for ReviewRejection {
                 StatusCode::REQUEST_TIMEOUT,
                 "timed out reading the request body",
             ),
-            ReviewRejection::Empty => (StatusCode::BAD_REQUEST, "expected a request body"),
+            // Go's server never hands a handler a nil body, so upstream answers an empty
+            // one as it answers any body that does not decode.
+            ReviewRejection::Empty => (
+                StatusCode::BAD_REQUEST,
+                "expected a request body to be a TokenReview",
+            ),
             ReviewRejection::NotATokenReview => (
                 StatusCode::BAD_REQUEST,
                 "expected a request body to be a TokenReview",
@@ -415,15 +420,52 @@ async fn read_body(
     Ok(kept.into())
 }
 
+/// The fields upstream puts on every line about a request: `client` (the peer
+/// address, `ip:port`), `method` and `path`.
+struct RequestLog {
+    client: String,
+    method: Method,
+    path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestLog {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let client = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.to_string())
+            .unwrap_or_default();
+        Ok(RequestLog {
+            client,
+            method: parts.method.clone(),
+            path: parts.uri.path().to_string(),
+        })
+    }
+}
+
 /// `POST /authenticate`: decode, verify, map, answer — and count the result.
 async fn authenticate(
     started: Started,
+    log: RequestLog,
     State(state): State<Arc<AppState>>,
     review: Result<ReviewRequest, ReviewRejection>,
 ) -> Response {
     let (result, response) = match review {
-        Ok(review) => review_token(&state, review).await,
-        Err(rejection) => (result::MALFORMED_REQUEST, rejection.into_response()),
+        Ok(review) => review_token(&state, &log, review).await,
+        Err(rejection) => {
+            let (client, method, path) = (&log.client, log.method.as_str(), &log.path);
+            match &rejection {
+                ReviewRejection::NotPost => {
+                    tracing::error!(client, method, path, "unexpected request method")
+                }
+                _ => {
+                    tracing::error!(client, method, path, error = ?rejection, "could not parse request body")
+                }
+            }
+            (result::MALFORMED_REQUEST, rejection.into_response())
+        }
     };
     state
         .metrics
@@ -432,12 +474,17 @@ async fn authenticate(
 }
 
 /// The answer to a decoded review, with its metric label.
-async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str, Response) {
+async fn review_token(
+    state: &AppState,
+    log: &RequestLog,
+    review: ReviewRequest,
+) -> (&'static str, Response) {
+    let (client, method, path) = (&log.client, log.method.as_str(), &log.path);
     let api_version = review.api_version;
     let identity = match verify(state, &review.token).await {
         Ok(identity) => identity,
         Err(e) => {
-            tracing::warn!(error = %e, "access denied");
+            tracing::warn!(client, method, path, error = %e, "access denied");
             return if e.is_throttling() {
                 let mut response = deny(StatusCode::TOO_MANY_REQUESTS, api_version);
                 response
@@ -453,6 +500,9 @@ async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str,
     let scrubbed = state.scrubbed_accounts.contains(&identity.account_id);
     if !scrubbed {
         tracing::info!(
+            client,
+            method,
+            path,
             accesskeyid = %identity.access_key_id,
             arn = %identity.arn,
             accountid = %identity.account_id,
@@ -463,14 +513,17 @@ async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str,
         );
     }
 
+    // Upstream adds the canonical ARN to the request's lines once STS answered, except
+    // for scrubbed accounts.
+    let arn = if scrubbed {
+        None
+    } else {
+        Some(identity.canonical_arn.as_str())
+    };
     let mapped = match state.mapper().map(&identity).await {
         Ok(mapped) => mapped,
         Err(e) => {
-            if matches!(e, MapError::NotMapped) {
-                tracing::warn!(arn = %if scrubbed { "<scrubbed>" } else { identity.arn.as_str() }, "access denied: identity is not mapped");
-            } else {
-                tracing::warn!(error = %e, "access denied");
-            }
+            tracing::warn!(client, method, path, arn, error = %e, "access denied");
             return (
                 result::UNKNOWN_USER,
                 deny(StatusCode::FORBIDDEN, api_version),
@@ -492,7 +545,17 @@ async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str,
             extras(&identity),
         )
     };
-    tracing::info!(username = %mapped.username, uid = %uid, groups = ?mapped.groups, "access granted");
+    tracing::info!(
+        client,
+        method,
+        path,
+        arn,
+        username = %mapped.username,
+        uid = %uid,
+        groups = ?mapped.groups,
+        stsendpoint = %identity.sts_endpoint,
+        "access granted"
+    );
     (
         result::SUCCESS,
         review_response(
@@ -629,7 +692,7 @@ mod tests {
             (
                 StatusCode::BAD_REQUEST,
                 TEXT.into(),
-                "expected a request body\n".into()
+                "expected a request body to be a TokenReview\n".into()
             )
         );
         for body in ["not json", "[1, 2]", "{\"spec\": 7}"] {

@@ -114,7 +114,9 @@ async fn serve_connection<S>(
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = TowerToHyperService::new(router);
+    // The peer address, for the `client` field of the request's log lines.
+    let service =
+        TowerToHyperService::new(router.layer(axum::Extension(axum::extract::ConnectInfo(peer))));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
