@@ -65,6 +65,7 @@ pub struct Builder<'a> {
     args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
     state: Option<PathBuf>,
+    health_port: u16,
 }
 
 impl<'a> Builder<'a> {
@@ -117,6 +118,12 @@ impl<'a> Builder<'a> {
     }
 
     /// The state dir (default: `state` in the server's own temp dir).
+    /// The plain-HTTP health port (`--health-port`; 0, the default here, disables it).
+    pub fn health_port(mut self, port: u16) -> Self {
+        self.health_port = port;
+        self
+    }
+
     pub fn state_dir(mut self, path: &Path) -> Self {
         self.state = Some(path.to_path_buf());
         self
@@ -162,7 +169,7 @@ impl<'a> Builder<'a> {
             }
         };
         let mut child = cmd
-            .args(["--health-port", "0"])
+            .args(["--health-port", &self.health_port.to_string()])
             .args(self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -195,6 +202,7 @@ impl Webhook {
             args: Vec::new(),
             env: Vec::new(),
             state: None,
+            health_port: 0,
         }
     }
 
