@@ -177,7 +177,32 @@ fn rewrite_sample(line: &str) -> String {
 /// One metric family: its 0.0.4 header and sample lines.
 struct FamilyText {
     name: String,
-    lines: Vec<String>,
+    header: Vec<String>,
+    samples: Vec<String>,
+}
+
+/// Where Go's encoder puts a sample: metrics by their labels (`le` aside), and within
+/// a histogram's metric the buckets (in order), then `_sum`, then `_count`.
+fn sample_order(line: &str) -> (String, u8) {
+    let (name, labels) = match line.find('{') {
+        Some(open) => {
+            let close = line.rfind('}').unwrap_or(line.len());
+            (&line[..open], &line[open..close])
+        }
+        None => (line.split(' ').next().unwrap_or_default(), ""),
+    };
+    let labels = match labels.find(",le=\"").or_else(|| labels.find("{le=\"")) {
+        Some(i) => &labels[..i],
+        None => labels,
+    };
+    let rank = if name.ends_with("_sum") {
+        1
+    } else if name.ends_with("_count") {
+        2
+    } else {
+        0
+    };
+    (labels.to_string(), rank)
 }
 
 /// Rewrites the registry's OpenMetrics text as Go's 0.0.4 text: families sorted by name
@@ -200,14 +225,15 @@ pub fn to_prometheus_text(openmetrics: &str) -> String {
                 _ => (name.to_string(), "untyped"),
             };
             created = Some(format!("{name}_created"));
-            let mut lines = Vec::new();
+            let mut header = Vec::new();
             if let Some((_, text)) = help.take().filter(|(n, _)| n == name) {
-                lines.push(format!("# HELP {family} {text}"));
+                header.push(format!("# HELP {family} {text}"));
             }
-            lines.push(format!("# TYPE {family} {kind}"));
+            header.push(format!("# TYPE {family} {kind}"));
             families.push(FamilyText {
                 name: family,
-                lines,
+                header,
+                samples: Vec::new(),
             });
         } else if line.starts_with('#') || line.is_empty() {
             // `# UNIT`, `# EOF`.
@@ -218,18 +244,20 @@ pub fn to_prometheus_text(openmetrics: &str) -> String {
             {
                 continue;
             }
-            family.lines.push(rewrite_sample(line));
+            family.samples.push(rewrite_sample(line));
         }
     }
     families.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = String::new();
-    for family in families {
+    for mut family in families {
         // A family with no samples is left out, as Go's encoder leaves it out.
-        if family.lines.iter().all(|l| l.starts_with('#')) {
+        if family.samples.is_empty() {
             continue;
         }
-        for line in family.lines {
-            out.push_str(&line);
+        // Stable: buckets keep their ascending order.
+        family.samples.sort_by_cached_key(|l| sample_order(l));
+        for line in family.header.iter().chain(&family.samples) {
+            out.push_str(line);
             out.push('\n');
         }
     }
@@ -306,14 +334,16 @@ a_latency_seconds_sum{result=\"success\"} 0.003\na_latency_seconds_count{result=
 a_latency_seconds_bucket{le=\"0.005\",result=\"success\"} 1\na_latency_seconds_bucket{le=\"1.0\",result=\"success\"} 1\n\
 a_latency_seconds_bucket{le=\"+Inf\",result=\"success\"} 1\n\
 # HELP empty_gauge Nothing.\n# TYPE empty_gauge gauge\n\
-# HELP g A gauge.\n# TYPE g gauge\ng{v=\"a b,c}\\\"d\"} 1700000000.5\n# EOF\n";
+# HELP g A gauge.\n# TYPE g gauge\ng{v=\"a b,c}\\\"d\"} 1700000000.5\n\
+# HELP c C.\n# TYPE c counter\nc_total{r=\"b\"} 1\nc_total{r=\"a\"} 2\n# EOF\n";
         assert_eq!(
             to_prometheus_text(om),
             "# HELP a_latency_seconds Latency \"quoted\".\n# TYPE a_latency_seconds histogram\n\
-a_latency_seconds_sum{result=\"success\"} 0.003\na_latency_seconds_count{result=\"success\"} 1\n\
 a_latency_seconds_bucket{result=\"success\",le=\"0.005\"} 1\na_latency_seconds_bucket{result=\"success\",le=\"1\"} 1\n\
 a_latency_seconds_bucket{result=\"success\",le=\"+Inf\"} 1\n\
+a_latency_seconds_sum{result=\"success\"} 0.003\na_latency_seconds_count{result=\"success\"} 1\n\
 # HELP b_total_thing_total Things.\n# TYPE b_total_thing_total counter\nb_total_thing_total{StsRegion=\"us-west-2\"} 3\n\
+# HELP c_total C.\n# TYPE c_total counter\nc_total{r=\"a\"} 2\nc_total{r=\"b\"} 1\n\
 # HELP g A gauge.\n# TYPE g gauge\ng{v=\"a b,c}\\\"d\"} 1.7000000005e+09\n"
         );
     }
