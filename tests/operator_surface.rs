@@ -125,6 +125,11 @@ fn json_logs_carry_upstreams_fields() {
     assert_eq!(user["username"], "alice");
     assert_eq!(user["groups"], serde_json::json!(["devs"]));
     assert_eq!(find("mapping IAM Account")["accountID"], "999988887777");
+    find(&format!("listening on 127.0.0.1:{}", server.port));
+    find(&format!(
+        "reconfigure your apiserver with `--authentication-token-webhook-config-file={}` to enable (assuming default hostPath mounts)",
+        server.kubeconfig_path().display()
+    ));
 
     let granted = find("access granted");
     assert_eq!(granted["level"], "info");

@@ -133,7 +133,12 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Listen { addr, source })?;
-    tracing::info!(%addr, cluster_id = %options.cluster_id, "listening on https://{addr}/authenticate");
+    // Upstream's two lines, same text.
+    tracing::info!(cluster_id = %options.cluster_id, "listening on {addr}");
+    tracing::info!(
+        "reconfigure your apiserver with `--authentication-token-webhook-config-file={}` to enable (assuming default hostPath mounts)",
+        options.generate_kubeconfig.display()
+    );
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(port) = options.health_port {
