@@ -94,6 +94,7 @@ fn json_logs_carry_upstreams_fields() {
     let home = tempfile::tempdir().unwrap();
     assert_eq!(server.review(&alice_token(&sts, home.path())).0, 200);
     assert_eq!(server.review("k8s-aws-v1.not-base64!").0, 403);
+    assert_eq!(server.request("POST", "/authenticate", "").0, 400);
     let lines: Vec<Value> = server
         .logs()
         .lines()
@@ -158,6 +159,15 @@ fn json_logs_carry_upstreams_fields() {
     assert_eq!(denied["method"], "POST");
     assert_eq!(denied["path"], "/authenticate");
     assert!(denied["client"].as_str().unwrap().starts_with("127.0.0.1:"));
+    let malformed = find("could not parse request body");
+    assert_eq!(
+        (
+            &malformed["level"],
+            &malformed["error"],
+            &malformed["method"]
+        ),
+        (&"error".into(), &"EOF".into(), &"POST".into())
+    );
     // Never the token.
     assert!(!server.logs().contains("k8s-aws-v1."), "{}", server.logs());
 }

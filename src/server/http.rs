@@ -327,6 +327,20 @@ enum ReviewRejection {
     NotATokenReview,
 }
 
+impl ReviewRejection {
+    /// The `error` field of upstream's "could not parse request body" line (Go's
+    /// decoder says `EOF` for an empty body).
+    fn cause(&self) -> &'static str {
+        match self {
+            ReviewRejection::NotPost => "expected POST",
+            ReviewRejection::TooLarge => "request body too large",
+            ReviewRejection::BodyTimeout => "timed out reading the request body",
+            ReviewRejection::Empty => "EOF",
+            ReviewRejection::NotATokenReview => "the body is not JSON of a TokenReview",
+        }
+    }
+}
+
 impl IntoResponse for ReviewRejection {
     fn into_response(self) -> Response {
         let (status, message) = match self {
@@ -461,7 +475,13 @@ async fn authenticate(
                     tracing::error!(client, method, path, "unexpected request method")
                 }
                 _ => {
-                    tracing::error!(client, method, path, error = ?rejection, "could not parse request body")
+                    tracing::error!(
+                        client,
+                        method,
+                        path,
+                        error = rejection.cause(),
+                        "could not parse request body"
+                    )
                 }
             }
             (result::MALFORMED_REQUEST, rejection.into_response())
