@@ -151,7 +151,7 @@ fn malformed_requests() {
     );
     assert_eq!(
         server.request("POST", "/authenticate", ""),
-        (400, "expected a request body\n".into())
+        (400, "expected a request body to be a TokenReview\n".into())
     );
     assert_eq!(
         server.request("POST", "/authenticate", "{not json"),

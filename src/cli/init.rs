@@ -1,7 +1,7 @@
 //! `aws-iam-authenticator init` (cargo feature `server`): write the serving certificate,
 //! its key and the webhook kubeconfig before the server first starts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -24,6 +24,7 @@ pub(crate) struct InitArgs {
 }
 
 pub(crate) fn run(ctx: &Context, args: InitArgs) -> Result<(), CliError> {
+    println!("{}", version_banner());
     let flags = ServerFlags {
         address: args.address,
         hostname: args.hostname,
@@ -31,9 +32,9 @@ pub(crate) fn run(ctx: &Context, args: InitArgs) -> Result<(), CliError> {
     };
     let gates = ctx.feature_gates()?;
     let options = ServerOptions::resolve(ctx.cluster_id()?, gates, flags, &ctx.config)
-        .map_err(|e| CliError::with_cause("could not get config", e))?;
+        .map_err(|e| CliError::with_cause("could not get config", e).bare())?;
     crate::server::install_crypto_provider();
-    let fail = |e: init::InitError| CliError::with_cause("could not initialize", e);
+    let fail = |e: init::InitError| CliError::with_cause("could not initialize", e).bare();
     let (cert_dir, kubeconfig_path) = if gates.configured_init_directories {
         (
             options.state_dir.clone(),
@@ -49,24 +50,109 @@ pub(crate) fn run(ctx: &Context, args: InitArgs) -> Result<(), CliError> {
         init::load_or_create(&cert_dir, &options.hostname, &options.address).map_err(fail)?;
     let text = init::kubeconfig(&options.hostname, options.port, &pair.cert_pem);
     init::write_file(&kubeconfig_path, text.as_bytes(), 0o644).map_err(fail)?;
-    if !gates.configured_init_directories {
-        tracing::info!(
-            "copy {} to /var/aws-iam-authenticator/cert.pem on kubernetes master node(s)",
-            init::CERT_FILE
-        );
-        tracing::info!(
-            "copy {} to /var/aws-iam-authenticator/key.pem on kubernetes master node(s)",
-            init::KEY_FILE
-        );
-        tracing::info!(
-            "copy {} to /etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml on kubernetes master node(s)",
-            init::INIT_KUBECONFIG_FILE
-        );
-        tracing::info!(
-            "configure your apiserver with `--authentication-token-webhook-config-file=/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml` to enable authentication with aws-iam-authenticator"
-        );
-    } else {
-        tracing::info!(state_dir = %cert_dir.display(), kubeconfig = %kubeconfig_path.display(), "wrote the certificate, key and webhook kubeconfig");
+    for line in hints(
+        gates.configured_init_directories,
+        &options.state_dir,
+        &options.generate_kubeconfig,
+    ) {
+        tracing::info!("{line}");
     }
     Ok(())
+}
+
+/// Upstream's first line of `init` and `server`, on stdout.
+fn version_banner() -> String {
+    format!(
+        "Authenticator Version: {:?}, {:?}",
+        crate::version::INFO.version,
+        crate::version::INFO.commit
+    )
+}
+
+/// Upstream's closing log lines, with the configured paths (`server.stateDir`,
+/// `server.generateKubeconfig`): where the files were written (with the
+/// `ConfiguredInitDirectories` gate), or where to copy them from the current directory.
+fn hints(configured_dirs: bool, state_dir: &Path, kubeconfig: &Path) -> Vec<String> {
+    let cert = state_dir.join(init::CERT_FILE);
+    let key = state_dir.join(init::KEY_FILE);
+    let kubeconfig = kubeconfig.display();
+    let mut lines = if configured_dirs {
+        vec![
+            format!(
+                "certificate generated at {} on kubernetes master node(s)",
+                cert.display()
+            ),
+            format!(
+                "key generated at {} on kubernetes master node(s)",
+                key.display()
+            ),
+            format!("kubeconfig generated at {kubeconfig} on kubernetes master node(s)"),
+        ]
+    } else {
+        vec![
+            format!(
+                "copy {} to {} on kubernetes master node(s)",
+                init::CERT_FILE,
+                cert.display()
+            ),
+            format!(
+                "copy {} to {} on kubernetes master node(s)",
+                init::KEY_FILE,
+                key.display()
+            ),
+            format!(
+                "copy {} to {kubeconfig} on kubernetes master node(s)",
+                init::INIT_KUBECONFIG_FILE
+            ),
+        ]
+    };
+    lines.push(format!(
+        "configure your apiserver with `--authentication-token-webhook-config-file={kubeconfig}` to enable authentication with aws-iam-authenticator"
+    ));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_use_the_configured_paths() {
+        let lines = hints(
+            false,
+            Path::new("/srv/state"),
+            Path::new("/etc/k/webhook.yaml"),
+        );
+        assert_eq!(
+            lines,
+            [
+                "copy cert.pem to /srv/state/cert.pem on kubernetes master node(s)",
+                "copy key.pem to /srv/state/key.pem on kubernetes master node(s)",
+                "copy aws-iam-authenticator.kubeconfig to /etc/k/webhook.yaml on kubernetes master node(s)",
+                "configure your apiserver with `--authentication-token-webhook-config-file=/etc/k/webhook.yaml` to enable authentication with aws-iam-authenticator",
+            ]
+        );
+        let lines = hints(true, Path::new("/srv/state"), Path::new("/etc/k/w.yaml"));
+        assert_eq!(
+            lines,
+            [
+                "certificate generated at /srv/state/cert.pem on kubernetes master node(s)",
+                "key generated at /srv/state/key.pem on kubernetes master node(s)",
+                "kubeconfig generated at /etc/k/w.yaml on kubernetes master node(s)",
+                "configure your apiserver with `--authentication-token-webhook-config-file=/etc/k/w.yaml` to enable authentication with aws-iam-authenticator",
+            ]
+        );
+    }
+
+    #[test]
+    fn banner_is_upstreams() {
+        assert_eq!(
+            version_banner(),
+            format!(
+                "Authenticator Version: \"{}\", \"{}\"",
+                crate::version::INFO.version,
+                crate::version::INFO.commit
+            )
+        );
+    }
 }

@@ -139,6 +139,9 @@ pub(crate) struct CliError {
     message: String,
     cause: Option<Box<dyn std::error::Error>>,
     usage: Option<String>,
+    /// Printed without the `Error: ` prefix, where upstream prints its own line
+    /// (`verify`, `init`).
+    bare: bool,
 }
 
 impl CliError {
@@ -147,6 +150,22 @@ impl CliError {
             message: message.into(),
             cause: None,
             usage: None,
+            bare: false,
+        }
+    }
+
+    /// The same error, printed as it is, without `Error: `.
+    pub(crate) fn bare(mut self) -> Self {
+        self.bare = true;
+        self
+    }
+
+    /// The line printed on stderr.
+    pub(crate) fn line(&self) -> String {
+        if self.bare {
+            self.to_string()
+        } else {
+            format!("Error: {self}")
         }
     }
 
@@ -159,6 +178,7 @@ impl CliError {
             message: message.into(),
             cause: Some(Box::new(cause)),
             usage: None,
+            bare: false,
         }
     }
 
@@ -178,6 +198,7 @@ impl CliError {
             message: message.into(),
             cause: None,
             usage,
+            bare: false,
         }
     }
 }
@@ -268,7 +289,7 @@ where
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("Error: {err}");
+            eprintln!("{}", err.line());
             if let Some(usage) = err.usage {
                 eprintln!("{usage}");
             }

@@ -47,6 +47,9 @@ pub(crate) struct ServerArgs {
     /// Port of the plain-HTTP health endpoint, on all interfaces as upstream (0 disables)
     #[arg(long = "health-port", value_name = "PORT")]
     health_port: Option<u16>,
+    /// Address of the health listener (/healthz, /readyz) [default: every IPv4 and IPv6 address]
+    #[arg(long = "health-address", value_name = "IP")]
+    health_address: Option<String>,
     /// Ordered list of backends to get mappings from (MountedFile, EKSConfigMap, CRD, DynamicFile)
     #[arg(long = "backend-mode", value_delimiter = ',', value_name = "MODES")]
     backend_mode: Option<Vec<String>>,
@@ -147,6 +150,7 @@ pub(crate) fn run(ctx: &Context, args: ServerArgs) -> Result<(), CliError> {
         identity_cache_ttl: args.identity_cache_ttl,
         max_concurrent_sts: args.max_concurrent_sts,
         health_port: args.health_port,
+        health_address: args.health_address,
     };
     let mut options =
         ServerOptions::resolve(ctx.cluster_id()?, ctx.feature_gates()?, flags, &ctx.config)?;

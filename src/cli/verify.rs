@@ -33,9 +33,9 @@ pub(crate) struct VerifyArgs {
     partition: Option<String>,
 }
 
-/// `could not verify token: <cause>`, upstream's text.
+/// `could not verify token: <cause>`, upstream's line as it prints it (no `Error: `).
 fn fail(cause: impl std::error::Error + 'static) -> CliError {
-    CliError::with_cause("could not verify token", cause)
+    CliError::with_cause("could not verify token", cause).bare()
 }
 
 pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
@@ -46,11 +46,11 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
             .string("token")
             .map_err(config_error)?
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| CliError::with_usage("token not specified", "verify"))?,
+            .ok_or_else(|| CliError::with_usage("error: token not specified", "verify").bare())?,
     };
     let cluster_id = ctx
         .cluster_id()?
-        .ok_or_else(|| CliError::with_usage("cluster ID not specified", "verify"))?;
+        .ok_or_else(|| CliError::with_usage("error: cluster ID not specified", "verify").bare())?;
     let output = match args.output {
         Some(o) => o,
         None => config
@@ -105,4 +105,21 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Upstream prints these lines itself, with no `Error: ` before them.
+    #[test]
+    fn failures_print_upstreams_line() {
+        let err = fail(std::io::Error::other("token is too large"));
+        assert_eq!(err.line(), "could not verify token: token is too large");
+        assert_eq!(
+            CliError::new("something").line(),
+            "Error: something",
+            "other commands keep cobra's prefix"
+        );
+    }
 }

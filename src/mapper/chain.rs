@@ -81,6 +81,11 @@ impl MapperChain {
         &self.mappers
     }
 
+    /// Whether every backend of the chain has its first data (`/readyz`).
+    pub fn is_ready(&self) -> bool {
+        self.mappers.iter().all(|m| m.is_ready())
+    }
+
     /// The backend modes, in order.
     pub fn modes(&self) -> Vec<BackendMode> {
         self.mappers.iter().map(|m| m.mode()).collect()

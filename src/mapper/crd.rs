@@ -132,6 +132,8 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct CrdMapper {
     index: Published<HashMap<String, Entry>>,
+    /// The watch has listed the mappings once.
+    pub synced: crate::mapper::Synced,
 }
 
 /// The canonical ARN a mapping is indexed under.
@@ -216,6 +218,10 @@ impl Mapper for CrdMapper {
         BackendMode::Crd
     }
 
+    fn is_ready(&self) -> bool {
+        self.synced.get()
+    }
+
     /// Exact lookup of the lowercased canonical ARN; the returned `identity_arn` is
     /// lowercased, as upstream.
     fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError> {
@@ -278,6 +284,7 @@ pub async fn run_watch(
             for warning in mapper.rebuild(&store.state()) {
                 tracing::warn!("{warning}");
             }
+            mapper.synced.mark();
             tracing::debug!(mapped = mapper.len(), "IAMIdentityMapping index rebuilt");
         }
     }

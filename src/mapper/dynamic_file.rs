@@ -287,6 +287,9 @@ pub fn parse(bytes: &[u8], user_id_strict: bool) -> Result<DynamicFileData, Stri
 pub struct DynamicFileMapper {
     data: Published<DynamicFileData>,
     user_id_strict: bool,
+    /// The watcher has looked at the file once (loaded it, found it absent, or found
+    /// it unusable and said so): there is nothing more to wait for.
+    pub synced: crate::mapper::Synced,
 }
 
 impl DynamicFileMapper {
@@ -296,6 +299,7 @@ impl DynamicFileMapper {
         DynamicFileMapper {
             data: Published::new(DynamicFileData::empty(user_id_strict)),
             user_id_strict,
+            synced: Default::default(),
         }
     }
 
@@ -347,7 +351,23 @@ pub async fn run_watch(
 ) {
     let mut loaded_once = false;
     let shown = path.display().to_string();
-    file_watch::watch(path, move |state| match state {
+    file_watch::watch(path, move |state| {
+        handle_state(&mapper, &*observer, &shown, &mut loaded_once, state);
+        // Whatever the first look found, there is nothing more to wait for.
+        mapper.synced.mark();
+    })
+    .await;
+}
+
+/// One state of the watched file: load, clear, or keep the last good mappings.
+fn handle_state(
+    mapper: &DynamicFileMapper,
+    observer: &dyn BackendObserver,
+    shown: &str,
+    loaded_once: &mut bool,
+    state: FileState,
+) {
+    match state {
         FileState::Absent => {
             let current = mapper.snapshot();
             if current.role_count() + current.user_count() > 0 {
@@ -369,12 +389,12 @@ pub async fn run_watch(
                 for warning in data.warnings() {
                     tracing::warn!(path = %shown, "{warning}");
                 }
-                if loaded_once && let Some(ts) = data.last_updated_unix_secs() {
+                if *loaded_once && let Some(ts) = data.last_updated_unix_secs() {
                     let now = time::OffsetDateTime::now_utc().unix_timestamp();
                     let secs = u64::try_from(now.saturating_sub(ts)).unwrap_or(0);
                     observer.reloaded("dynamic_file", std::time::Duration::from_secs(secs));
                 }
-                loaded_once = true;
+                *loaded_once = true;
                 tracing::info!(
                     path = %shown,
                     version = data.version(),
@@ -391,8 +411,7 @@ pub async fn run_watch(
                 );
             }
         },
-    })
-    .await;
+    }
 }
 
 /// Strict mode: a mapping's ARN, if any, must be the identity's (path stripped), else
@@ -417,6 +436,10 @@ fn check_arn(
 impl Mapper for DynamicFileMapper {
     fn mode(&self) -> BackendMode {
         BackendMode::DynamicFile
+    }
+
+    fn is_ready(&self) -> bool {
+        self.synced.get()
     }
 
     /// Exact lookup of roles, then users: by lowercased canonical ARN, or by the

@@ -83,6 +83,27 @@ pub trait Mapper: Send + Sync {
     fn map(&self, identity: &Identity) -> Result<IdentityMapping, MapError>;
     /// Whether `mapAccounts` of this backend lists the account.
     fn is_account_allowed(&self, account_id: &str) -> bool;
+    /// Whether the backend has its first data (file parsed, watch listed once), so
+    /// `/readyz` does not send traffic to a server that would deny everyone.
+    fn is_ready(&self) -> bool {
+        true
+    }
+}
+
+/// Set once a watched backend has its first data; read by [`Mapper::is_ready`].
+#[derive(Debug, Default)]
+pub struct Synced(std::sync::atomic::AtomicBool);
+
+impl Synced {
+    /// Records that the first data arrived (first list done, file read).
+    pub fn mark(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether [`mark`](Self::mark) was called.
+    pub fn get(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 /// A value that readers take a cheap snapshot of and a writer replaces whole: each

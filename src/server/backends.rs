@@ -121,6 +121,32 @@ pub async fn kube_client(
         .map_err(|e| format!("can't create kubernetes client: {e}"))
 }
 
+/// Upstream's start-up lines for the config file's mappings ("mapping IAM role",
+/// "mapping IAM user", "mapping IAM Account"), with its field names, whatever the
+/// backend modes (upstream logs them before building the chain).
+pub fn log_mappings(options: &ServerOptions) {
+    for mapping in &options.role_mappings {
+        if let Some(role) = mapping.rolearn.as_deref().filter(|r| !r.is_empty()) {
+            tracing::info!(role, username = %mapping.username, groups = ?mapping.groups, "mapping IAM role");
+        } else if let Some(sso) = &mapping.sso {
+            // Go prints the struct with `%v`: `{PermissionSet AccountID Partition}`.
+            let sso = format!(
+                "{{{} {} {}}}",
+                sso.permission_set_name,
+                sso.account_id,
+                sso.partition.as_deref().unwrap_or_default()
+            );
+            tracing::info!(sso, username = %mapping.username, groups = ?mapping.groups, "mapping IAM role");
+        }
+    }
+    for mapping in &options.user_mappings {
+        tracing::info!(user = %mapping.userarn, username = %mapping.username, groups = ?mapping.groups, "mapping IAM user");
+    }
+    for account in &options.mapped_accounts {
+        tracing::info!(accountID = %account, "mapping IAM Account");
+    }
+}
+
 impl Backends {
     /// Nothing is built or started until [`chain`](Self::chain) asks for it.
     pub fn new(

@@ -170,7 +170,7 @@ impl fmt::Display for FeatureGateError {
             ),
             FeatureGateError::Unknown(name) => write!(
                 f,
-                "unrecognized feature gate: {name} (known: ConfiguredInitDirectories, IAMIdentityMappingCRD, SSORoleMatch)"
+                "unrecognized feature gate: {name} (known: AllAlpha, AllBeta, ConfiguredInitDirectories, IAMIdentityMappingCRD, SSORoleMatch)"
             ),
         }
     }
@@ -199,6 +199,14 @@ impl FeatureGates {
                     value: value.to_string(),
                 })?;
             match key.trim() {
+                // k8s component-base: every alpha (resp. beta) gate at once; a gate
+                // named later still overrides it. All of upstream's gates are alpha.
+                "AllAlpha" => {
+                    gates.configured_init_directories = value;
+                    gates.iam_identity_mapping_crd = value;
+                    gates.sso_role_match = value;
+                }
+                "AllBeta" => {}
                 "ConfiguredInitDirectories" => gates.configured_init_directories = value,
                 "IAMIdentityMappingCRD" => gates.iam_identity_mapping_crd = value,
                 "SSORoleMatch" => gates.sso_role_match = value,
@@ -244,6 +252,8 @@ pub struct ServerFlags {
     pub max_concurrent_sts: Option<usize>,
     /// `--health-port` (0 disables).
     pub health_port: Option<u16>,
+    /// `--health-address` (default: every address, IPv4 and IPv6).
+    pub health_address: Option<String>,
 }
 
 /// The resolved server configuration.
@@ -261,6 +271,8 @@ pub struct ServerOptions {
     pub port: u16,
     /// Plain-HTTP health port, if any.
     pub health_port: Option<u16>,
+    /// The health listener's address; `None`: `[::]` dual-stack, else `0.0.0.0`.
+    pub health_address: Option<String>,
     /// Where cert.pem and key.pem live.
     pub state_dir: PathBuf,
     /// Where the webhook kubeconfig is written.
@@ -570,6 +582,21 @@ impl ServerOptions {
                 .unwrap_or_else(|| DEFAULT_ADDRESS.into()),
             port,
             health_port,
+            health_address: match flags
+                .health_address
+                .or(s("healthAddress")?)
+                .filter(|a| !a.is_empty())
+            {
+                Some(a) => {
+                    // Refused here, before any file is written.
+                    super::health::parse_address(&a).map_err(|e| match e {
+                        ServerError::Config(m) => ServerError::Config(format!("{m}{file_label}")),
+                        other => other,
+                    })?;
+                    Some(a)
+                }
+                None => None,
+            },
             state_dir: flags
                 .state_dir
                 .or(s("stateDir")?.map(PathBuf::from))
@@ -1013,6 +1040,57 @@ mod tests {
         assert_eq!(FeatureGates::parse(None).unwrap(), FeatureGates::default());
     }
 
+    /// k8s's `AllAlpha`/`AllBeta`: every gate of that stage, still overridable by a
+    /// gate named after it (component-base applies them in order).
+    #[test]
+    fn all_alpha_and_all_beta() {
+        let all = FeatureGates::parse(Some("AllAlpha=true")).unwrap();
+        assert_eq!(
+            all,
+            FeatureGates {
+                configured_init_directories: true,
+                iam_identity_mapping_crd: true,
+                sso_role_match: true,
+            }
+        );
+        let some = FeatureGates::parse(Some("AllAlpha=true,SSORoleMatch=false")).unwrap();
+        assert!(some.configured_init_directories && !some.sso_role_match);
+        // No upstream gate is beta.
+        assert_eq!(
+            FeatureGates::parse(Some("AllBeta=true")).unwrap(),
+            FeatureGates::default()
+        );
+        assert!(FeatureGates::parse(Some("AllAlpha=maybe")).is_err());
+    }
+
+    #[test]
+    fn health_address_from_flag_or_file() {
+        assert_eq!(resolve("").unwrap().health_address, None);
+        let o = resolve("server:\n  healthAddress: \"::1\"\n").unwrap();
+        assert_eq!(o.health_address.as_deref(), Some("::1"));
+        let config =
+            Config::parse(Path::new("c.yaml"), "server:\n  healthAddress: 127.0.0.1\n").unwrap();
+        let o = ServerOptions::resolve(
+            Some("c".into()),
+            FeatureGates::default(),
+            ServerFlags {
+                health_address: Some("0.0.0.0".into()),
+                ..ServerFlags::default()
+            },
+            &config,
+        )
+        .unwrap();
+        assert_eq!(o.health_address.as_deref(), Some("0.0.0.0"));
+        let err = resolve("server:\n  healthAddress: nowhere\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("invalid health address \"nowhere\"")
+                && err.contains("/etc/authenticator.yaml"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn error_texts_are_whole_and_keep_their_cause() {
         use std::error::Error as _;
@@ -1027,7 +1105,7 @@ mod tests {
         );
         assert_eq!(
             gate("Nope=true"),
-            "unrecognized feature gate: Nope (known: ConfiguredInitDirectories, IAMIdentityMappingCRD, SSORoleMatch)"
+            "unrecognized feature gate: Nope (known: AllAlpha, AllBeta, ConfiguredInitDirectories, IAMIdentityMappingCRD, SSORoleMatch)"
         );
 
         let err = resolve("server:\n  mapUsers:\n  - userarn: [x]\n").unwrap_err();

@@ -26,8 +26,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::identity_cache::{IdentityCache, Outcome};
-use super::metrics::{Metrics, result};
-use crate::mapper::{MapError, MapperChain, Published};
+use super::metrics::{Format, Metrics, result};
+use crate::mapper::{MapperChain, Published};
 use crate::token::{Identity, StsClient, Verifier, VerifyError};
 
 /// `authentication.k8s.io/v1`.
@@ -187,26 +187,55 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/authenticate", any(authenticate))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(state)
 }
 
-/// The router for the plain-HTTP health port: `ok` on any path, as upstream.
-pub fn health_router() -> Router {
-    Router::new().fallback(healthz)
+/// The router for the plain-HTTP health port: `/readyz`, and `ok` on any other path,
+/// as upstream.
+pub fn health_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/readyz", get(readyz))
+        .fallback(healthz)
+        .with_state(state)
 }
 
+/// Liveness: the process serves HTTP.
 async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+/// Readiness: 200 once every backend of the current chain has its first data
+/// (MountedFile parsed, the ConfigMap/CRD watch listed once, the DynamicFile looked
+/// at), 503 naming the backends still waiting before that. Until then every review
+/// would be denied, so a rollout should not count this server as up.
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let chain = state.mapper();
+    let waiting: Vec<&str> = chain
+        .mappers()
+        .iter()
+        .filter(|m| !m.is_ready())
+        .map(|m| m.name())
+        .collect();
+    if waiting.is_empty() {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        text_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("not ready: waiting for {}", waiting.join(", ")),
+        )
+    }
+}
+
+/// `GET /metrics`: the Prometheus text format 0.0.4 as upstream serves it, or
+/// OpenMetrics when the scraper's `Accept` asks for it.
+async fn metrics(State(state): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = Format::negotiate(accept);
     (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.encode(),
+        [(header::CONTENT_TYPE, format.content_type())],
+        state.metrics.encode_as(format),
     )
         .into_response()
 }
@@ -298,6 +327,20 @@ enum ReviewRejection {
     NotATokenReview,
 }
 
+impl ReviewRejection {
+    /// The `error` field of upstream's "could not parse request body" line (Go's
+    /// decoder says `EOF` for an empty body).
+    fn cause(&self) -> &'static str {
+        match self {
+            ReviewRejection::NotPost => "expected POST",
+            ReviewRejection::TooLarge => "request body too large",
+            ReviewRejection::BodyTimeout => "timed out reading the request body",
+            ReviewRejection::Empty => "EOF",
+            ReviewRejection::NotATokenReview => "the body is not JSON of a TokenReview",
+        }
+    }
+}
+
 impl IntoResponse for ReviewRejection {
     fn into_response(self) -> Response {
         let (status, message) = match self {
@@ -307,7 +350,12 @@ impl IntoResponse for ReviewRejection {
                 StatusCode::REQUEST_TIMEOUT,
                 "timed out reading the request body",
             ),
-            ReviewRejection::Empty => (StatusCode::BAD_REQUEST, "expected a request body"),
+            // Go's server never hands a handler a nil body, so upstream answers an empty
+            // one as it answers any body that does not decode.
+            ReviewRejection::Empty => (
+                StatusCode::BAD_REQUEST,
+                "expected a request body to be a TokenReview",
+            ),
             ReviewRejection::NotATokenReview => (
                 StatusCode::BAD_REQUEST,
                 "expected a request body to be a TokenReview",
@@ -386,15 +434,58 @@ async fn read_body(
     Ok(kept.into())
 }
 
+/// The fields upstream puts on every line about a request: `client` (the peer
+/// address, `ip:port`), `method` and `path`.
+struct RequestLog {
+    client: String,
+    method: Method,
+    path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestLog {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let client = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.to_string())
+            .unwrap_or_default();
+        Ok(RequestLog {
+            client,
+            method: parts.method.clone(),
+            path: parts.uri.path().to_string(),
+        })
+    }
+}
+
 /// `POST /authenticate`: decode, verify, map, answer — and count the result.
 async fn authenticate(
     started: Started,
+    log: RequestLog,
     State(state): State<Arc<AppState>>,
     review: Result<ReviewRequest, ReviewRejection>,
 ) -> Response {
     let (result, response) = match review {
-        Ok(review) => review_token(&state, review).await,
-        Err(rejection) => (result::MALFORMED_REQUEST, rejection.into_response()),
+        Ok(review) => review_token(&state, &log, review).await,
+        Err(rejection) => {
+            let (client, method, path) = (&log.client, log.method.as_str(), &log.path);
+            match &rejection {
+                ReviewRejection::NotPost => {
+                    tracing::error!(client, method, path, "unexpected request method")
+                }
+                _ => {
+                    tracing::error!(
+                        client,
+                        method,
+                        path,
+                        error = rejection.cause(),
+                        "could not parse request body"
+                    )
+                }
+            }
+            (result::MALFORMED_REQUEST, rejection.into_response())
+        }
     };
     state
         .metrics
@@ -403,12 +494,17 @@ async fn authenticate(
 }
 
 /// The answer to a decoded review, with its metric label.
-async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str, Response) {
+async fn review_token(
+    state: &AppState,
+    log: &RequestLog,
+    review: ReviewRequest,
+) -> (&'static str, Response) {
+    let (client, method, path) = (&log.client, log.method.as_str(), &log.path);
     let api_version = review.api_version;
     let identity = match verify(state, &review.token).await {
         Ok(identity) => identity,
         Err(e) => {
-            tracing::warn!(error = %e, "access denied");
+            tracing::warn!(client, method, path, error = %e, "access denied");
             return if e.is_throttling() {
                 let mut response = deny(StatusCode::TOO_MANY_REQUESTS, api_version);
                 response
@@ -424,6 +520,9 @@ async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str,
     let scrubbed = state.scrubbed_accounts.contains(&identity.account_id);
     if !scrubbed {
         tracing::info!(
+            client,
+            method,
+            path,
             accesskeyid = %identity.access_key_id,
             arn = %identity.arn,
             accountid = %identity.account_id,
@@ -434,14 +533,17 @@ async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str,
         );
     }
 
+    // Upstream adds the canonical ARN to the request's lines once STS answered, except
+    // for scrubbed accounts.
+    let arn = if scrubbed {
+        None
+    } else {
+        Some(identity.canonical_arn.as_str())
+    };
     let mapped = match state.mapper().map(&identity).await {
         Ok(mapped) => mapped,
         Err(e) => {
-            if matches!(e, MapError::NotMapped) {
-                tracing::warn!(arn = %if scrubbed { "<scrubbed>" } else { identity.arn.as_str() }, "access denied: identity is not mapped");
-            } else {
-                tracing::warn!(error = %e, "access denied");
-            }
+            tracing::warn!(client, method, path, arn, error = %e, "access denied");
             return (
                 result::UNKNOWN_USER,
                 deny(StatusCode::FORBIDDEN, api_version),
@@ -463,7 +565,17 @@ async fn review_token(state: &AppState, review: ReviewRequest) -> (&'static str,
             extras(&identity),
         )
     };
-    tracing::info!(username = %mapped.username, uid = %uid, groups = ?mapped.groups, "access granted");
+    tracing::info!(
+        client,
+        method,
+        path,
+        arn,
+        username = %mapped.username,
+        uid = %uid,
+        groups = ?mapped.groups,
+        stsendpoint = %identity.sts_endpoint,
+        "access granted"
+    );
     (
         result::SUCCESS,
         review_response(
@@ -600,7 +712,7 @@ mod tests {
             (
                 StatusCode::BAD_REQUEST,
                 TEXT.into(),
-                "expected a request body\n".into()
+                "expected a request body to be a TokenReview\n".into()
             )
         );
         for body in ["not json", "[1, 2]", "{\"spec\": 7}"] {
@@ -664,15 +776,68 @@ mod tests {
         assert!(body.starts_with(&format!("{{\"apiVersion\":\"{TOKEN_REVIEW_V1BETA1}\"")));
     }
 
+    fn state_with(mappers: Vec<Arc<dyn crate::mapper::Mapper>>) -> Arc<AppState> {
+        let sts = StsClient::new(Duration::from_secs(1), 1).unwrap();
+        Arc::new(AppState::new(
+            "test",
+            Verifier::new(HostPolicy::new(Partition::Aws, None)),
+            sts,
+            MapperChain::new(mappers, HashMap::new(), None),
+            Arc::new(Metrics::new()),
+        ))
+    }
+
     #[tokio::test]
     async fn healthz_is_ok_on_both_routers() {
         assert_eq!(send(app(), "GET", "/healthz", Body::empty()).await.2, "ok");
         assert_eq!(
-            send(health_router(), "GET", "/anything", Body::empty())
-                .await
-                .2,
+            send(
+                health_router(state_with(Vec::new())),
+                "GET",
+                "/anything",
+                Body::empty()
+            )
+            .await
+            .2,
             "ok"
         );
+    }
+
+    /// `/readyz` is 503 until every backend has its first data, on both routers;
+    /// `/healthz` stays 200 throughout.
+    #[tokio::test]
+    async fn readyz_waits_for_every_backend() {
+        use crate::mapper::configmap::ConfigMapMapper;
+        use crate::mapper::dynamic_file::DynamicFileMapper;
+        let configmap = Arc::new(ConfigMapMapper::new(false));
+        let dynamic = Arc::new(DynamicFileMapper::new(false));
+        let state = state_with(vec![configmap.clone(), dynamic.clone()]);
+        for build in [router, health_router] {
+            let (status, _, body) =
+                send(build(state.clone()), "GET", "/readyz", Body::empty()).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(body, "not ready: waiting for EKSConfigMap, DynamicFile\n");
+            let (status, _, _) = send(build(state.clone()), "GET", "/healthz", Body::empty()).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        configmap.synced.mark();
+        let (status, _, body) = send(router(state.clone()), "GET", "/readyz", Body::empty()).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready: waiting for DynamicFile\n"
+            )
+        );
+        dynamic.synced.mark();
+        for build in [router, health_router] {
+            let (status, _, body) =
+                send(build(state.clone()), "GET", "/readyz", Body::empty()).await;
+            assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+        }
+        // A chain with only MountedFile (parsed before the server starts) is ready.
+        let (status, _, _) = send(app(), "GET", "/readyz", Body::empty()).await;
+        assert_eq!(status, StatusCode::OK);
     }
 
     #[tokio::test]
@@ -680,7 +845,44 @@ mod tests {
         let app = app();
         send(app.clone(), "GET", "/authenticate", Body::empty()).await;
         let (_, content_type, text) = send(app, "GET", "/metrics", Body::empty()).await;
-        assert!(content_type.starts_with("application/openmetrics-text"));
+        assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
         assert!(text.contains(result::MALFORMED_REQUEST), "{text}");
+    }
+
+    #[tokio::test]
+    async fn metrics_follow_the_accept_header() {
+        let get = |accept: Option<&'static str>| {
+            let mut request = Request::get("/metrics");
+            if let Some(accept) = accept {
+                request = request.header(header::ACCEPT, accept);
+            }
+            app().oneshot(request.body(Body::empty()).unwrap())
+        };
+        let read = |response: Response| async move {
+            let content_type = response.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_string();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (content_type, String::from_utf8(body.to_vec()).unwrap())
+        };
+        let (ct, text) = read(get(None).await.unwrap()).await;
+        assert_eq!(ct, "text/plain; version=0.0.4; charset=utf-8");
+        assert!(!text.contains("# EOF"), "{text}");
+        let (ct, text) = read(
+            get(Some(
+                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+            ))
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            ct,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

@@ -16,6 +16,7 @@ pub mod backends;
 pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod health;
 pub mod http;
 pub mod identity_cache;
 pub mod init;
@@ -69,6 +70,16 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     install_crypto_provider();
     // Before anything listens, so SIGTERM is handled from the first accepted connection.
     let shutdown = shutdown::shutdown_signal();
+    backends::log_mappings(&options);
+    // The chain first: a bad mapping is refused before any certificate or kubeconfig
+    // is written.
+    let metrics = Arc::new(metrics::Metrics::for_partition(options.partition));
+    let backends = Arc::new(backends::Backends::new(
+        options.clone(),
+        metrics.clone(),
+        Some(ec2_lookup(&options, &metrics)?),
+    ));
+    let chain = backends.chain(&options.backend_modes).await?;
     let (pair, created) =
         init::load_or_create(&options.state_dir, &options.hostname, &options.address)
             .map_err(ServerError::Certificate)?;
@@ -83,13 +94,6 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     }
     let tls = tls::server_config(&pair).map_err(ServerError::Tls)?;
 
-    let metrics = Arc::new(metrics::Metrics::for_partition(options.partition));
-    let backends = Arc::new(backends::Backends::new(
-        options.clone(),
-        metrics.clone(),
-        Some(ec2_lookup(&options, &metrics)?),
-    ));
-    let chain = backends.chain(&options.backend_modes).await?;
     let server_region = match crate::aws_http::tls_context() {
         Ok(ctx) => crate::credentials::imds_region(&ctx).await,
         Err(_) => None,
@@ -129,23 +133,22 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Listen { addr, source })?;
-    tracing::info!(%addr, cluster_id = %options.cluster_id, "listening on https://{addr}/authenticate");
+    // Upstream's two lines, same text.
+    tracing::info!(cluster_id = %options.cluster_id, "listening on {addr}");
+    tracing::info!(
+        "reconfigure your apiserver with `--authentication-token-webhook-config-file={}` to enable (assuming default hostPath mounts)",
+        options.generate_kubeconfig.display()
+    );
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(port) = options.health_port {
-        // All interfaces, as upstream (`:21363`): existing DaemonSets probe the node's
-        // address with host networking.
-        let health_addr = SocketAddr::from(([0, 0, 0, 0], port));
-        let listener = tokio::net::TcpListener::bind(health_addr)
-            .await
-            .map_err(|source| ServerError::Listen {
-                addr: health_addr,
-                source,
-            })?;
+        // All interfaces, IPv4 and IPv6, as upstream (`:21363`): existing DaemonSets
+        // probe the node's address with host networking.
+        let listener = health::bind(options.health_address.as_deref(), port)?;
         let mut stop = stop_rx.clone();
         tokio::spawn(serve::serve_plain(
             listener,
-            http::health_router(),
+            http::health_router(Arc::clone(&state)),
             options.limits.clone(),
             async move {
                 let _ = stop.wait_for(|s| *s).await;

@@ -464,7 +464,8 @@ impl Drop for Slot {
 }
 
 impl Slot {
-    /// `router` as a hyper service that tells the watchdog when requests start and end.
+    /// `router` as a hyper service that tells the watchdog when requests start and end
+    /// and hands the handlers the peer's address.
     fn service(
         &self,
         router: Router,
@@ -478,6 +479,8 @@ impl Slot {
     > + Clone
     + Send
     + 'static {
+        // The peer address, for the `client` field of the request's log lines.
+        let router = router.layer(axum::Extension(axum::extract::ConnectInfo(self.conn.peer)));
         let table = self.table.clone();
         let conn = self.conn.clone();
         hyper::service::service_fn(move |req: hyper::Request<Incoming>| {

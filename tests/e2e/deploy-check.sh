@@ -10,7 +10,7 @@
 #      field selector, list/watch of IAMIdentityMappings, status update/patch) and that
 #      the rest is forbidden;
 #   4. the DaemonSet's args and the ConfigMap's config.yaml start the real binary, which
-#      writes the webhook kubeconfig and answers the probe's /healthz.
+#      writes the webhook kubeconfig and answers the probes' /healthz and /readyz.
 #
 # Usage: bash tests/e2e/deploy-check.sh
 # Environment:
@@ -351,12 +351,13 @@ print(a.getsockname()[1], b.getsockname()[1])')
 mapfile -t PROBE < <("$PY" - "$WORK/ds.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))["spec"]["template"]["spec"]["containers"][0]
-for p in ("livenessProbe", "readinessProbe"):
+for p, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
     g = c[p]["httpGet"]
-    assert (g["host"], g["port"], g["path"]) == ("127.0.0.1", 21363, "/healthz"), (p, g)
+    assert (g["host"], g["port"], g["path"]) == ("127.0.0.1", 21363, path), (p, g)
 print(c["livenessProbe"]["httpGet"]["path"])
+print(c["readinessProbe"]["httpGet"]["path"])
 PY
-) || die "the probes do not target 127.0.0.1:21363/healthz"
+) || die "the probes do not target 127.0.0.1:21363/healthz (liveness) and /readyz (readiness)"
 mapfile -t ARGS < <("$PY" - "$WORK/ds.json" "$NODE" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))["spec"]["template"]["spec"]["containers"][0]
@@ -385,6 +386,19 @@ except Exception:
 done
 [ "$health" = ok ] || { cat "$WORK/server.err" >&2; die "no 'ok' from the health port"; }
 ok "server started from the DaemonSet's args + ConfigMap config; ${PROBE[0]} on the health port says ok"
+ready=""
+for _ in $(seq 1 150); do
+    ready=$("$PY" -c '
+import sys, urllib.request
+try:
+    print(urllib.request.urlopen("http://127.0.0.1:%s%s" % (sys.argv[1], sys.argv[2]), timeout=1).read().decode())
+except Exception:
+    pass' "$HEALTH_PORT" "${PROBE[1]}")
+    [ "$ready" = ok ] && break
+    sleep 0.2
+done
+[ "$ready" = ok ] || { cat "$WORK/server.err" >&2; die "${PROBE[1]} never said ok: a backend did not load or sync"; }
+ok "${PROBE[1]} says ok once every backend has loaded or synced"
 KCFG=$NODE/etc/kubernetes/aws-iam-authenticator/kubeconfig.yaml
 [ -s "$KCFG" ] && grep -q "server: https://localhost:$WEBHOOK_PORT/authenticate" "$KCFG" \
     || die "the server did not write the webhook kubeconfig to the --generate-kubeconfig path"

@@ -15,6 +15,15 @@ use crate::token::identity::Identity;
 pub struct ConfigMapMapper {
     data: Published<MappingIndex>,
     sso_role_match: bool,
+    /// The watch has listed `aws-auth` (present or not) once.
+    pub synced: crate::mapper::Synced,
+}
+
+/// A [`Synced`](crate::mapper::Synced) already marked.
+fn ready() -> crate::mapper::Synced {
+    let synced = crate::mapper::Synced::default();
+    synced.mark();
+    synced
 }
 
 fn build_index(parsed: ParsedConfigMap) -> MappingIndex {
@@ -50,6 +59,7 @@ impl ConfigMapMapper {
         ConfigMapMapper {
             data: Published::default(),
             sso_role_match,
+            synced: Default::default(),
         }
     }
 
@@ -58,6 +68,7 @@ impl ConfigMapMapper {
         ConfigMapMapper {
             data: Published::new(build_index(parsed)),
             sso_role_match,
+            synced: ready(),
         }
     }
 
@@ -84,6 +95,10 @@ impl ConfigMapMapper {
 impl Mapper for ConfigMapMapper {
     fn mode(&self) -> BackendMode {
         BackendMode::EksConfigMap
+    }
+
+    fn is_ready(&self) -> bool {
+        self.synced.get()
     }
 
     /// Exact role, then SSO patterns (with the gate on), then users, matched on the

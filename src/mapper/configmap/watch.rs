@@ -60,6 +60,7 @@ pub async fn run_watch(
                 has_good = true;
             }
             Ok(watcher::Event::InitDone) => {
+                mapper.synced.mark();
                 if !seen_in_list {
                     if has_good {
                         tracing::info!("{NAMESPACE}/{NAME} is gone: mappings cleared");
