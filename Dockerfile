@@ -36,5 +36,9 @@ COPY --from=build /aws-iam-authenticator /aws-iam-authenticator
 USER 10000:10000
 # webhook (TLS) and plain-HTTP health
 EXPOSE 21362 21363
+# One glibc malloc arena: memory freed on one runtime thread can serve another, which
+# keeps the server under 20 MiB at 128 concurrent reviews at no throughput cost
+# (README "Performance › Server"). Harmless for the client.
+ENV MALLOC_ARENA_MAX=1
 ENTRYPOINT ["/aws-iam-authenticator"]
 CMD ["server"]
