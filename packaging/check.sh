@@ -30,7 +30,7 @@ fail() { printf 'packaging/check.sh: %s\n' "$*" >&2; exit 1; }
 if ! command -v dist >/dev/null 2>&1 || [ "$(dist --version | awk '{print $2}')" != "$DIST_VERSION" ]; then
   if [ ! -x "$TOOLS/dist/bin/dist" ] || [ "$("$TOOLS/dist/bin/dist" --version | awk '{print $2}')" != "$DIST_VERSION" ]; then
     say "installing cargo-dist $DIST_VERSION from crates.io (once)"
-    cargo install --quiet --locked cargo-dist --version "$DIST_VERSION" --root "$TOOLS/dist"
+    cargo install --debug --quiet --locked cargo-dist --version "$DIST_VERSION" --root "$TOOLS/dist"
   fi
   PATH="$TOOLS/dist/bin:$PATH"
 fi
