@@ -169,6 +169,10 @@ impl<'a> Builder<'a> {
                 let port = free_port();
                 let kubeconfig = dir.path().join("webhook.kubeconfig");
                 let state = self.state.unwrap_or_else(|| dir.path().join("state"));
+                if self.program.is_some() {
+                    // Upstream does not create its state dir.
+                    std::fs::create_dir_all(&state).unwrap();
+                }
                 cmd.args(["--port", &port.to_string()])
                     .arg("--state-dir")
                     .arg(state)
