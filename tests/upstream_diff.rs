@@ -378,6 +378,11 @@ fn metric_diffs(ours: &str, theirs: &str) -> Vec<String> {
 
 /// One logrus text line: level, msg, and the other keys.
 fn parse_logrus(line: &str) -> Option<(String, String, BTreeSet<String>)> {
+    parse_logrus_fields(line).map(|(level, msg, fields)| (level, msg, fields.into_keys().collect()))
+}
+
+/// One logrus text line: level, msg, and the other fields with their values.
+fn parse_logrus_fields(line: &str) -> Option<(String, String, BTreeMap<String, String>)> {
     let mut fields = BTreeMap::new();
     let mut rest = line.trim();
     while !rest.is_empty() {
@@ -408,12 +413,61 @@ fn parse_logrus(line: &str) -> Option<(String, String, BTreeSet<String>)> {
     let level = fields.remove("level")?;
     let msg = fields.remove("msg").unwrap_or_default();
     fields.remove("time");
-    Some((level, msg, fields.into_keys().collect()))
+    Some((level, msg, fields))
 }
 
+/// The per-request lines, compared in order and with their values (client ports and
+/// STS request IDs masked).
+const ACCESS_MESSAGES: &[&str] = &[
+    "STS response",
+    "access granted",
+    "access denied",
+    "could not parse request body",
+];
+
 fn log_diffs(ours: &str, theirs: &str) -> Vec<String> {
+    let access = |t: &str| -> Vec<(String, String, BTreeMap<String, String>)> {
+        t.lines()
+            .filter_map(|l| parse_logrus_fields(&mask(l)))
+            .filter(|(_, msg, _)| ACCESS_MESSAGES.contains(&msg.as_str()))
+            .collect()
+    };
+    let (x, y) = (access(ours), access(theirs));
+    // Seven reviews: at least one line each, or the parser lost them.
+    assert!(
+        x.len() >= 7,
+        "only {} per-request lines parsed from:\n{ours}",
+        x.len()
+    );
+    let mut diffs: Vec<String> = Vec::new();
+    if x.len() != y.len() {
+        diffs.push(format!(
+            "{} per-request log lines from ours, {} from upstream",
+            x.len(),
+            y.len()
+        ));
+    }
+    for (l1, l2) in x.iter().zip(&y) {
+        if l1 != l2 {
+            diffs.push(format!(
+                "per-request log line: ours {l1:?}, upstream {l2:?}"
+            ));
+        }
+    }
+    diffs.extend(log_set_diffs(ours, theirs));
+    diffs
+}
+
+fn log_set_diffs(ours: &str, theirs: &str) -> Vec<String> {
+    // A line that is not logrus text (a panic, a stray print) is compared as it is.
     let parse = |t: &str| -> Vec<(String, String, BTreeSet<String>)> {
-        t.lines().filter_map(|l| parse_logrus(&mask(l))).collect()
+        t.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let l = mask(l);
+                parse_logrus(&l).unwrap_or_else(|| ("not logrus".into(), l, BTreeSet::new()))
+            })
+            .collect()
     };
     let (a, b) = (parse(ours), parse(theirs));
     let mut diffs = Vec::new();
