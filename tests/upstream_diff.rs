@@ -290,7 +290,42 @@ fn token_reviews_metrics_and_logs_match_upstream() {
     let l1 = ours.logs();
     let l2 = theirs.logs();
     eprintln!("--- our log\n{l1}\n--- upstream log\n{l2}");
-    diffs.extend(log_diffs(&l1, &l2));
+    diffs.extend(log_diffs(&l1, &l2, 7));
+    assert!(
+        diffs.is_empty(),
+        "differences from upstream:\n{}",
+        diffs.join("\n")
+    );
+}
+
+#[test]
+fn json_log_lines_match_upstream() {
+    let _one = one_upstream();
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let ours = server(&sts, false)
+        .config(CONFIG)
+        .args(["-l", "json"])
+        .start();
+    let theirs = server(&sts, true)
+        .config(CONFIG)
+        .args(["-l", "json"])
+        .start();
+    let inputs = review_inputs(&sts, home.path());
+    for (_, body) in &inputs {
+        ours.request("POST", "/authenticate", body);
+        theirs.request("POST", "/authenticate", body);
+    }
+    let (l1, l2) = (ours.logs(), theirs.logs());
+    eprintln!("--- our log\n{l1}\n--- upstream log\n{l2}");
+    for l in l1
+        .lines()
+        .chain(l2.lines())
+        .filter(|l| !l.trim().is_empty())
+    {
+        assert!(l.starts_with('{'), "not a JSON log line: {l}");
+    }
+    let diffs = log_diffs(&l1, &l2, inputs.len());
     assert!(
         diffs.is_empty(),
         "differences from upstream:\n{}",
@@ -381,8 +416,26 @@ fn parse_logrus(line: &str) -> Option<(String, String, BTreeSet<String>)> {
     parse_logrus_fields(line).map(|(level, msg, fields)| (level, msg, fields.into_keys().collect()))
 }
 
-/// One logrus text line: level, msg, and the other fields with their values.
+/// One logrus line, text or JSON (`-l json`): level, msg, and the other fields with
+/// their values.
 fn parse_logrus_fields(line: &str) -> Option<(String, String, BTreeMap<String, String>)> {
+    if line.starts_with('{') {
+        let Value::Object(mut o) = serde_json::from_str(line).ok()? else {
+            return None;
+        };
+        let text = |v: Value| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let level = text(o.remove("level")?);
+        let msg = o.remove("msg").map(text).unwrap_or_default();
+        o.remove("time");
+        return Some((
+            level,
+            msg,
+            o.into_iter().map(|(k, v)| (k, text(v))).collect(),
+        ));
+    }
     let mut fields = BTreeMap::new();
     let mut rest = line.trim();
     while !rest.is_empty() {
@@ -425,7 +478,7 @@ const ACCESS_MESSAGES: &[&str] = &[
     "could not parse request body",
 ];
 
-fn log_diffs(ours: &str, theirs: &str) -> Vec<String> {
+fn log_diffs(ours: &str, theirs: &str, requests: usize) -> Vec<String> {
     let access = |t: &str| -> Vec<(String, String, BTreeMap<String, String>)> {
         t.lines()
             .filter_map(|l| parse_logrus_fields(&mask(l)))
@@ -433,9 +486,9 @@ fn log_diffs(ours: &str, theirs: &str) -> Vec<String> {
             .collect()
     };
     let (x, y) = (access(ours), access(theirs));
-    // Seven reviews: at least one line each, or the parser lost them.
+    // At least one line per request, or the parser lost them.
     assert!(
-        x.len() >= 7,
+        x.len() >= requests,
         "only {} per-request lines parsed from:\n{ours}",
         x.len()
     );
