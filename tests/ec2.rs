@@ -414,7 +414,7 @@ fn server_maps_a_node_role_session_to_its_private_dns_name() {
     assert_eq!(
         body,
         json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
-               "metadata": {"creationTimestamp": null}, "spec": {}, "status": {"user": {}}})
+               "metadata": {}, "spec": {}, "status": {"user": {}}})
     );
     assert_eq!(ec2_calls(&server), 2);
 }

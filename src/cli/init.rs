@@ -49,6 +49,7 @@ pub(crate) fn run(ctx: &Context, args: InitArgs) -> Result<(), CliError> {
     let (pair, _) =
         init::load_or_create(&cert_dir, &options.hostname, &options.address).map_err(fail)?;
     let text = init::kubeconfig(&options.hostname, options.port, &pair.cert_pem);
+    init::log_writing_kubeconfig(&kubeconfig_path);
     init::write_file(&kubeconfig_path, text.as_bytes(), 0o644).map_err(fail)?;
     for line in hints(
         gates.configured_init_directories,

@@ -154,11 +154,10 @@ struct TokenReviewResponse<'a> {
     status: ReviewStatus,
 }
 
+/// Always `{}`, as upstream v0.7.18 writes it (its apimachinery omits the zero
+/// `creationTimestamp` that older releases wrote as `null`).
 #[derive(Serialize)]
-struct Metadata {
-    #[serde(rename = "creationTimestamp")]
-    creation_timestamp: Option<String>,
-}
+struct Metadata {}
 
 #[derive(Serialize)]
 struct Empty {}
@@ -272,9 +271,7 @@ fn review_response(status: StatusCode, api_version: &str, review: ReviewStatus) 
         &TokenReviewResponse {
             api_version,
             kind: "TokenReview",
-            metadata: Metadata {
-                creation_timestamp: None,
-            },
+            metadata: Metadata {},
             spec: Empty {},
             status: review,
         },
@@ -762,7 +759,7 @@ mod tests {
             assert_eq!(
                 body,
                 format!(
-                    "{{\"apiVersion\":\"{answered}\",\"kind\":\"TokenReview\",\"metadata\":{{\"creationTimestamp\":null}},\"spec\":{{}},\"status\":{{\"user\":{{}}}}}}\n"
+                    "{{\"apiVersion\":\"{answered}\",\"kind\":\"TokenReview\",\"metadata\":{{}},\"spec\":{{}},\"status\":{{\"user\":{{}}}}}}\n"
                 ),
                 "{sent:?}"
             );

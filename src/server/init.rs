@@ -174,8 +174,15 @@ fn getrandom_fill(buf: &mut [u8]) {
     }
 }
 
+/// Upstream's line before it writes the webhook kubeconfig (`init` and `server`).
+pub fn log_writing_kubeconfig(path: &Path) {
+    tracing::info!(kubeconfigPath = %path.display(), "writing webhook kubeconfig file");
+}
+
 /// Reuses `cert.pem` + `key.pem` in `dir` when both exist; creates them otherwise.
-/// Returns the pair and whether it was newly created.
+/// Returns the pair and whether it was newly created. Logs upstream's lines on the way
+/// (`generated a new private key and certificate`, `saving new key and certificate`,
+/// `loaded existing keypair`), so an operator's log searches keep working.
 pub fn load_or_create(
     dir: &Path,
     hostname: &str,
@@ -188,6 +195,7 @@ pub fn load_or_create(
             let cert_pem = std::fs::read_to_string(&cert_path).map_err(io(&cert_path))?;
             let key_pem = std::fs::read_to_string(&key_path).map_err(io(&key_path))?;
             validate_pair(&cert_path, &cert_pem, &key_path, &key_pem)?;
+            log_loaded(&cert_path, &key_path);
             Ok((CertPair { cert_pem, key_pem }, false))
         }
         (true, false) | (false, true) => Err(InitError::Corrupt {
@@ -199,13 +207,44 @@ pub fn load_or_create(
             message: "missing while its pair exists".into(),
         }),
         (false, false) => {
+            tracing::info!(address, "Creating certificate with address");
             let pair = generate(hostname, address)?;
+            tracing::info!(
+                certBytes = der_len(&pair.cert_pem),
+                keyBytes = der_len(&pair.key_pem),
+                "generated a new private key and certificate"
+            );
+            tracing::info!(
+                certPath = %cert_path.display(),
+                keyPath = %key_path.display(),
+                "saving new key and certificate"
+            );
             std::fs::create_dir_all(dir).map_err(io(dir))?;
             write_file(&cert_path, pair.cert_pem.as_bytes(), 0o644)?;
             write_file(&key_path, pair.key_pem.as_bytes(), 0o600)?;
+            // Upstream reads the pair back and says so.
+            log_loaded(&cert_path, &key_path);
             Ok((pair, true))
         }
     }
+}
+
+fn log_loaded(cert_path: &Path, key_path: &Path) {
+    tracing::info!(
+        certPath = %cert_path.display(),
+        keyPath = %key_path.display(),
+        "loaded existing keypair"
+    );
+}
+
+/// The DER length of a one-block PEM text, as upstream logs `len(certBytes)`.
+fn der_len(pem: &str) -> usize {
+    let b64: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>();
+    let pad = b64.bytes().rev().take_while(|&b| b == b'=').count();
+    b64.len() / 4 * 3 - pad
 }
 
 /// Checks that both files hold PEM of the right kind, so a corrupt state directory is a

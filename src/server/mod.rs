@@ -70,6 +70,10 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
     install_crypto_provider();
     // Before anything listens, so SIGTERM is handled from the first accepted connection.
     let shutdown = shutdown::shutdown_signal();
+    // Upstream's line per mapper, before the mappings it logs.
+    for mode in &options.backend_modes {
+        tracing::info!("starting mapper {:?}", mode.as_str());
+    }
     backends::log_mappings(&options);
     // The chain first: a bad mapping is refused before any certificate or kubeconfig
     // is written.
@@ -80,17 +84,13 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         Some(ec2_lookup(&options, &metrics)?),
     ));
     let chain = backends.chain(&options.backend_modes).await?;
-    let (pair, created) =
-        init::load_or_create(&options.state_dir, &options.hostname, &options.address)
-            .map_err(ServerError::Certificate)?;
-    if created {
-        tracing::info!(dir = %options.state_dir.display(), "generated a new serving certificate");
-    }
+    let (pair, _) = init::load_or_create(&options.state_dir, &options.hostname, &options.address)
+        .map_err(ServerError::Certificate)?;
     if !options.kubeconfig_pregenerated {
         let text = init::kubeconfig(&options.hostname, options.port, &pair.cert_pem);
+        init::log_writing_kubeconfig(&options.generate_kubeconfig);
         init::write_file(&options.generate_kubeconfig, text.as_bytes(), 0o644)
             .map_err(ServerError::Kubeconfig)?;
-        tracing::info!(path = %options.generate_kubeconfig.display(), "wrote the webhook kubeconfig");
     }
     let tls = tls::server_config(&pair).map_err(ServerError::Tls)?;
 
@@ -134,7 +134,7 @@ pub async fn run(options: ServerOptions) -> Result<(), ServerError> {
         .await
         .map_err(|source| ServerError::Listen { addr, source })?;
     // Upstream's two lines, same text.
-    tracing::info!(cluster_id = %options.cluster_id, "listening on {addr}");
+    tracing::info!("listening on {addr}");
     tracing::info!(
         "reconfigure your apiserver with `--authentication-token-webhook-config-file={}` to enable (assuming default hostPath mounts)",
         options.generate_kubeconfig.display()

@@ -66,6 +66,8 @@ pub struct Builder<'a> {
     env: Vec<(OsString, OsString)>,
     state: Option<PathBuf>,
     health_port: Option<u16>,
+    /// Another binary than ours (upstream's, for tests/upstream_diff.rs).
+    program: Option<PathBuf>,
 }
 
 impl<'a> Builder<'a> {
@@ -129,10 +131,17 @@ impl<'a> Builder<'a> {
         self
     }
 
+    /// Runs `path` instead of our binary: upstream's, which has no `--health-port` flag
+    /// (its health listener is fixed at :21363), so none is passed.
+    pub fn program(mut self, path: &Path) -> Self {
+        self.program = Some(path.to_path_buf());
+        self
+    }
+
     pub fn start(self) -> Webhook {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("server.log");
-        let mut cmd = Command::new(bin());
+        let mut cmd = Command::new(self.program.as_deref().unwrap_or(Path::new(bin())));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", dir.path())
@@ -160,6 +169,10 @@ impl<'a> Builder<'a> {
                 let port = free_port();
                 let kubeconfig = dir.path().join("webhook.kubeconfig");
                 let state = self.state.unwrap_or_else(|| dir.path().join("state"));
+                if self.program.is_some() {
+                    // Upstream does not create its state dir.
+                    std::fs::create_dir_all(&state).unwrap();
+                }
                 cmd.args(["--port", &port.to_string()])
                     .arg("--state-dir")
                     .arg(state)
@@ -168,8 +181,10 @@ impl<'a> Builder<'a> {
                 (port, kubeconfig)
             }
         };
+        if self.program.is_none() {
+            cmd.args(["--health-port", &self.health_port.unwrap_or(0).to_string()]);
+        }
         let mut child = cmd
-            .args(["--health-port", &self.health_port.unwrap_or(0).to_string()])
             .args(self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -206,6 +221,7 @@ impl Webhook {
             env: Vec::new(),
             state: None,
             health_port: None,
+            program: None,
         }
     }
 
