@@ -18,9 +18,8 @@ use std::time::{Duration, Instant};
 
 use common::webhook::{ALICE_CONFIG, Webhook};
 use common::*;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
+use rustls::pki_types::CertificateDer;
+use rustls::{ClientConnection, StreamOwned};
 
 /// How long a test waits for the server to close a connection it should close (the
 /// server's own limits in these tests are 1 to 4 s).
@@ -36,70 +35,20 @@ const SHORT: &[&str] = &[
     "4s",
 ];
 
-/// Accepts any server certificate: these tests are about connections, not trust (the
-/// webhook's self-signed CA certificate is refused by webpki as an end-entity one).
-#[derive(Debug)]
-struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AnyCert {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 type Tls = StreamOwned<ClientConnection, TcpStream>;
 
-/// A TLS connection to `port` offering `alpn`, with the handshake done.
-fn tls(port: u16, alpn: &[&[u8]]) -> Tls {
+/// A TLS connection to `server` offering `alpn`, with the handshake done. The server is
+/// verified against the CA of the kubeconfig it wrote, as kube-apiserver verifies it,
+/// through the library's own trust rule (webpki alone refuses the self-signed `CA:TRUE`
+/// certificate as an end entity).
+fn tls(server: &Webhook, alpn: &[&[u8]]) -> Tls {
+    use rustls::pki_types::pem::PemObject;
+    let ca = CertificateDer::from_pem_file(server.ca_file()).expect("the webhook's CA");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
-        .with_no_client_auth();
+    let mut config = aws_iam_authenticator::tls_trust::client_config(vec![ca], provider).unwrap();
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     let conn = ClientConnection::new(Arc::new(config), "localhost".try_into().unwrap()).unwrap();
-    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     tcp.set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
     let mut stream = StreamOwned::new(conn, tcp);
@@ -174,8 +123,8 @@ struct H2 {
 }
 
 impl H2 {
-    fn connect(port: u16) -> H2 {
-        let mut s = tls(port, &[b"h2"]);
+    fn connect(server: &Webhook) -> H2 {
+        let mut s = tls(server, &[b"h2"]);
         assert_eq!(s.conn.alpn_protocol(), Some(&b"h2"[..]));
         s.write_all(H2_PREFACE).unwrap();
         s.write_all(&frame(SETTINGS, 0, 0, &[])).unwrap();
@@ -255,7 +204,7 @@ fn protocol_comes_from_alpn_not_from_the_first_bytes() {
     let server = short_server(&sts, &[]);
 
     // ALPN said h2: an HTTP/1.1 request is not answered as HTTP/1.1.
-    let mut s = tls(server.port, &[b"h2"]);
+    let mut s = tls(&server, &[b"h2"]);
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     let (got, _) = read_until_closed(&mut s, CLOSE_BOUND).expect("server closes");
@@ -267,7 +216,7 @@ fn protocol_comes_from_alpn_not_from_the_first_bytes() {
 
     // ALPN said http/1.1 (or nothing): the HTTP/2 preface is not served as HTTP/2.
     for alpn in [&[&b"http/1.1"[..]][..], &[]] {
-        let mut s = tls(server.port, alpn);
+        let mut s = tls(&server, alpn);
         s.write_all(H2_PREFACE).unwrap();
         s.write_all(&frame(SETTINGS, 0, 0, &[])).unwrap();
         let (got, _) = read_until_closed(&mut s, CLOSE_BOUND).expect("server closes");
@@ -278,7 +227,7 @@ fn protocol_comes_from_alpn_not_from_the_first_bytes() {
     }
 
     // And each protocol works where ALPN chose it.
-    let mut h2 = H2::connect(server.port);
+    let mut h2 = H2::connect(&server);
     assert!(h2.send(&get_healthz(1)));
     let start = Instant::now();
     while !h2.answered.contains(&1) && start.elapsed() < CLOSE_BOUND {
@@ -288,7 +237,7 @@ fn protocol_comes_from_alpn_not_from_the_first_bytes() {
         );
     }
     assert!(h2.answered.contains(&1), "no HTTP/2 answer");
-    let mut s = tls(server.port, &[b"http/1.1"]);
+    let mut s = tls(&server, &[b"http/1.1"]);
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .unwrap();
     let (got, _) = read_until_closed(&mut s, CLOSE_BOUND).expect("server closes");
@@ -300,17 +249,17 @@ fn silent_and_half_open_connections_are_closed_after_tls() {
     let sts = StandIn::start();
     let server = short_server(&sts, &[]);
     let mut cases: Vec<(&str, Tls)> = vec![
-        ("silent, ALPN h2", tls(server.port, &[b"h2"])),
-        ("silent, ALPN http/1.1", tls(server.port, &[b"http/1.1"])),
-        ("silent, no ALPN", tls(server.port, &[])),
+        ("silent, ALPN h2", tls(&server, &[b"h2"])),
+        ("silent, ALPN http/1.1", tls(&server, &[b"http/1.1"])),
+        ("silent, no ALPN", tls(&server, &[])),
     ];
-    let mut partial = tls(server.port, &[b"h2"]);
+    let mut partial = tls(&server, &[b"h2"]);
     partial.write_all(&H2_PREFACE[..10]).unwrap();
     cases.push(("partial HTTP/2 preface", partial));
-    let mut sniffed = tls(server.port, &[]);
+    let mut sniffed = tls(&server, &[]);
     sniffed.write_all(&H2_PREFACE[..10]).unwrap();
     cases.push(("partial HTTP/2 preface, no ALPN", sniffed));
-    let mut partial_h1 = tls(server.port, &[b"http/1.1"]);
+    let mut partial_h1 = tls(&server, &[b"http/1.1"]);
     partial_h1
         .write_all(b"POST /authenticate HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
@@ -325,7 +274,7 @@ fn silent_and_half_open_connections_are_closed_after_tls() {
 fn idle_http2_answering_pings_gets_goaway_and_is_closed() {
     let sts = StandIn::start();
     let server = short_server(&sts, &[]);
-    let mut h2 = H2::connect(server.port);
+    let mut h2 = H2::connect(&server);
     assert!(h2.send(&get_healthz(1)));
     let start = Instant::now();
     let mut open = true;
@@ -345,7 +294,7 @@ fn idle_http2_answering_pings_gets_goaway_and_is_closed() {
 fn busy_http2_connection_is_closed_at_its_maximum_age() {
     let sts = StandIn::start();
     let server = short_server(&sts, &[]);
-    let mut h2 = H2::connect(server.port);
+    let mut h2 = H2::connect(&server);
     let start = Instant::now();
     let mut stream = 1;
     let mut open = true;
@@ -379,7 +328,7 @@ fn idle_connections_beyond_the_cap_do_not_starve_a_review() {
     );
     let pid = server.child.id();
     let before = fds(pid);
-    let mut idle: Vec<Tls> = (0..60).map(|_| tls(server.port, &[b"h2"])).collect();
+    let mut idle: Vec<Tls> = (0..60).map(|_| tls(&server, &[b"h2"])).collect();
     // The oldest idle connections gave way; the server holds no more than its cap.
     let (_, _) = common::webhook::within(CLOSE_BOUND, "fds back under the cap", || {
         (fds(pid) <= before + 20 + 2).then_some(())

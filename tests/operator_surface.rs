@@ -1,4 +1,4 @@
-//! What operators' automation reads, as upstream writes it (issue 17): `/metrics` in
+//! What operators' automation reads, as upstream writes it: `/metrics` in
 //! Go's text format, `/healthz` and `/readyz` on a dual-stack health listener, JSON log
 //! lines with upstream's access fields, `init`'s and `verify`'s output, and a bad
 //! mapping refused before any file is written.

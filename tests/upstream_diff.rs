@@ -4,7 +4,7 @@
 //! bodies, `/metrics` names, types and labels, log lines, `verify` and `init` output, and
 //! the verdict on config edge cases. A difference fails the test unless [`ALLOWED`] lists
 //! it; README "Differences from upstream, checked" mirrors that table. This is what makes
-//! "drop-in" a fact rather than a claim (issue 17).
+//! "drop-in" a fact rather than a claim.
 //!
 //! The upstream binary is required, not optional: without it every test here fails and
 //! says how to build it (`.ci/run` builds it and exports `AIA_UPSTREAM_BIN`).

@@ -17,10 +17,10 @@
 //!
 //! # Behaviour, and where it differs from upstream
 //!
-//! * **Cache with a TTL and a size bound.** Upstream's cache never forgets an entry
-//!   (its issue #67). Here an entry lives for [`DEFAULT_CACHE_TTL`] and the cache holds
-//!   at most [`DEFAULT_CACHE_CAPACITY`] instances; when full, expired entries go first,
-//!   then the oldest. An instance's private DNS name does not change during its life, so
+//! * **Cache with a TTL and a size bound.** Upstream's cache never forgets an entry, so
+//!   it grows with every instance ever seen. Here an entry lives for
+//!   [`DEFAULT_CACHE_TTL`] and the cache holds at most [`DEFAULT_CACHE_CAPACITY`]
+//!   instances; when full, expired entries go first, then the oldest. An instance's private DNS name does not change during its life, so
 //!   the TTL only bounds memory and how long a terminated instance stays known.
 //!   Failures are not cached, as upstream.
 //! * **In-flight de-duplication.** Concurrent lookups of one ID wait on the same call
