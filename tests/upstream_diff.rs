@@ -3,7 +3,7 @@
 //! same STS stand-in, the same tokens — and what an operator sees is diffed: TokenReview
 //! bodies, `/metrics` names, types and labels, log lines, `verify` and `init` output, and
 //! the verdict on config edge cases. A difference fails the test unless [`ALLOWED`] lists
-//! it; README "Differences from upstream, checked" mirrors that table. This is what makes
+//! it; docs/server.md "Differences from upstream, checked" mirrors that table. This is what makes
 //! "drop-in" a fact rather than a claim.
 //!
 //! The upstream binary is required, not optional: without it every test here fails and
@@ -25,8 +25,8 @@ use serde_json::{Value, json};
 const UPSTREAM_VERSION: &str = "v0.7.18";
 
 /// Which surface a difference is on, what it is, and why it is allowed. Each entry is
-/// consulted by the comparison below; the README's "Differences from upstream, checked"
-/// lists the same.
+/// consulted by the comparison below; docs/server.md "Differences from upstream,
+/// checked" lists the same.
 struct Allowed {
     surface: &'static str,
     /// What the comparison reports (a key, a metric name prefix, a log message).
@@ -48,7 +48,7 @@ const ALLOWED: &[Allowed] = &[
     Allowed {
         surface: "metrics-extra",
         item: "aws_iam_authenticator_identity_cache_",
-        why: "ours caches verified identities (README \"Caching\"); upstream has no cache",
+        why: "ours caches verified identities (docs/server.md, \"Verified-identity cache\"); upstream has no cache",
     },
     Allowed {
         surface: "metrics-extra",
@@ -817,16 +817,16 @@ fn config_edge_case_verdicts_match_upstream() {
     );
 }
 
-/// The README's "Differences from upstream, checked" lists every entry of [`ALLOWED`],
-/// and each says why.
+/// The operator's guide's "Differences from upstream, checked" (docs/server.md) lists
+/// every entry of [`ALLOWED`], and each says why.
 #[test]
-fn allowed_differences_are_listed_in_the_readme() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let section = readme
-        .split("### Differences from upstream, checked")
+fn allowed_differences_are_listed_in_the_operator_guide() {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/server.md")).unwrap();
+    let section = guide
+        .split("## Differences from upstream, checked")
         .nth(1)
-        .expect("README has a \"Differences from upstream, checked\" section");
+        .expect("docs/server.md has a \"Differences from upstream, checked\" section");
     let section = section.split("\n## ").next().unwrap();
     for a in ALLOWED {
         assert!(
@@ -837,7 +837,7 @@ fn allowed_differences_are_listed_in_the_readme() {
         );
         assert!(
             section.contains(&format!("`{}`", a.item)),
-            "README's \"Differences from upstream, checked\" does not list `{}` ({})",
+            "docs/server.md's \"Differences from upstream, checked\" does not list `{}` ({})",
             a.item,
             a.surface
         );

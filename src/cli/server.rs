@@ -13,7 +13,7 @@ use crate::server::serve::Limits;
 
 /// Worker threads of the server's runtime, at most (`TOKIO_WORKER_THREADS` overrides).
 /// Each thread costs a stack and a malloc arena; two workers already review over
-/// 8,000 tokens a second (README "Performance"), so a 64-core control-plane node does
+/// 8,000 tokens a second (docs/performance.md), so a 64-core control-plane node does
 /// not need 64.
 const MAX_WORKER_THREADS: usize = 4;
 
@@ -79,7 +79,7 @@ pub(crate) struct ServerArgs {
 }
 
 /// Connection limits (hidden: the defaults suit every deployment; tests shorten them).
-/// README "Operations" describes them.
+/// docs/server.md "Connection limits" describes them.
 #[derive(Debug, Args)]
 struct ConnectionFlags {
     /// Connections the webhook listener keeps; at the cap a new one evicts the longest-idle [default: 1024]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Upstream aws-iam-authenticator (Go), built from the Go module proxy, for tests/upstream_diff.rs:
-# the side-by-side diff of the operator-visible surface (README "Differences from upstream, checked").
+# the side-by-side diff of the operator-visible surface (docs/server.md "Differences from upstream, checked").
 #
 #   upstream.sh build   build (or reuse) upstream $UPSTREAM_VERSION; prints the binary's path
 #   upstream.sh path    print where the binary is (or would be)
