@@ -5,7 +5,7 @@ use clap::Args;
 use super::{CliError, Context, config_error, runtime};
 use crate::cache::Storage;
 use crate::credentials::{LoadOptions, RoleRequest, SessionName, is_interactive};
-use crate::exec_credential::{ExecCredential, ExecInfo};
+use crate::exec_credential::{ExecClusterConfig, ExecCredential, ExecInfo};
 use crate::mint::{CacheOptions, TokenOptions, get_token};
 
 const EXAMPLES: &str = "\
@@ -81,24 +81,38 @@ pub(crate) struct TokenArgs {
 
 use crate::config::parse_duration;
 
+/// The one line printed when no source gives a cluster ID: every way to give one.
+pub(crate) const NO_CLUSTER_ID: &str = "cluster ID not specified: pass -i/--cluster-id \
+(or set KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID), set clusterID in the config file (-c), \
+or give the kubeconfig cluster the extension client.authentication.k8s.io/exec with a clusterID \
+and set provideClusterInfo: true in the user's exec block";
+
+/// Flags (and their environment variables) win, then the kubeconfig cluster's
+/// `client.authentication.k8s.io/exec` extension (kubectl passes it with
+/// `provideClusterInfo: true`), then the config file. The extension is more specific
+/// than the config file: one `-c` file is shared by every cluster that uses the same
+/// kubeconfig user, while the extension belongs to one cluster.
 fn resolve(
     ctx: &Context,
     args: TokenArgs,
+    cluster: &ExecClusterConfig,
     interactive: bool,
 ) -> Result<(TokenOptions, bool), CliError> {
     let config = &ctx.config;
-    let cluster_id = ctx
-        .cluster_id()?
-        .ok_or_else(|| CliError::with_usage("cluster ID not specified", "token"))?;
     let pick = |flag: Option<String>, key: &str| -> Result<Option<String>, CliError> {
-        match flag.filter(|s| !s.is_empty()) {
-            Some(v) => Ok(Some(v)),
-            None => Ok(config
-                .string(key)
-                .map_err(config_error)?
-                .filter(|s| !s.is_empty())),
+        if let Some(v) = flag.filter(|s| !s.is_empty()) {
+            return Ok(Some(v));
         }
+        if let Some(v) = cluster.string(key).map_err(CliError::from_error)? {
+            return Ok(Some(v));
+        }
+        Ok(config
+            .string(key)
+            .map_err(config_error)?
+            .filter(|s| !s.is_empty()))
     };
+    let cluster_id = pick(ctx.cluster_id.clone(), "clusterID")?
+        .ok_or_else(|| CliError::with_usage(NO_CLUSTER_ID, "token"))?;
     let pick_bool = |flag: Option<bool>, key: &str| -> Result<bool, CliError> {
         match flag {
             Some(v) => Ok(v),
@@ -161,8 +175,10 @@ fn resolve(
 
 pub(crate) fn run(ctx: &Context, args: TokenArgs) -> Result<(), CliError> {
     let fail = |e: &dyn std::fmt::Display| CliError::new(format!("could not get token: {e}"));
-    // Flags are checked before anything else, so usage errors win over environment ones.
-    let (mut options, token_only) = resolve(ctx, args, false)?;
+    // Flags are checked before anything else, so usage errors win over environment ones;
+    // the cluster's exec extension is one of the sources they are checked against.
+    let cluster = ExecClusterConfig::from_env();
+    let (mut options, token_only) = resolve(ctx, args, &cluster, false)?;
     let exec_info = ExecInfo::from_env().map_err(|e| fail(&e))?;
     if let Some(w) = &exec_info.warning {
         tracing::warn!("{w}");
@@ -186,8 +202,111 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> Result<(), CliError> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use crate::config::Config;
+    use clap::Parser;
     use std::time::Duration;
+
+    fn context(config: &str, argv: &[&str]) -> (Context, TokenArgs) {
+        let cli = Cli::try_parse_from(
+            ["aws-iam-authenticator", "token"]
+                .iter()
+                .chain(argv)
+                .copied(),
+        )
+        .unwrap();
+        let Command::Token(args) = cli.command else {
+            unreachable!()
+        };
+        let ctx = Context {
+            config: Config::parse(std::path::Path::new("c.yaml"), config).unwrap(),
+            cluster_id: cli.global.cluster_id,
+            feature_gates: None,
+        };
+        (ctx, args)
+    }
+
+    fn cluster(config: &str) -> ExecClusterConfig {
+        ExecClusterConfig::parse(Some(&format!(
+            r#"{{"apiVersion":"client.authentication.k8s.io/v1","spec":{{"cluster":{{"server":"https://x","config":{config}}}}}}}"#
+        )))
+    }
+
+    fn resolved(config: &str, exec: &str, argv: &[&str]) -> Result<TokenOptions, CliError> {
+        let (ctx, args) = context(config, argv);
+        resolve(&ctx, args, &cluster(exec), false).map(|(o, _)| o)
+    }
+
+    #[test]
+    fn flags_win_over_the_cluster_extension_which_wins_over_the_config_file() {
+        let file = "clusterID: from-file\nregion: file-region\nrole: arn:aws:iam::111122223333:role/file\nsessionName: file-session\n";
+        let exec = r#"{"clusterID":"from-exec","region":"exec-region","role":"arn:aws:iam::111122223333:role/exec","externalID":"exec-ext","sessionName":"exec-session"}"#;
+
+        let o = resolved(file, exec, &[]).unwrap();
+        assert_eq!(o.cluster_id, "from-exec");
+        assert_eq!(o.load.region.as_deref(), Some("exec-region"));
+        let role = o.role.unwrap();
+        assert_eq!(role.role_arn, "arn:aws:iam::111122223333:role/exec");
+        assert_eq!(role.external_id.as_deref(), Some("exec-ext"));
+        assert!(matches!(role.session_name, SessionName::Named(n) if n == "exec-session"));
+
+        let o = resolved(
+            file,
+            exec,
+            &[
+                "-i",
+                "from-flag",
+                "--region",
+                "flag-region",
+                "-r",
+                "arn:aws:iam::111122223333:role/flag",
+                "-s",
+                "flag-session",
+            ],
+        )
+        .unwrap();
+        assert_eq!(o.cluster_id, "from-flag");
+        assert_eq!(o.load.region.as_deref(), Some("flag-region"));
+        let role = o.role.unwrap();
+        assert_eq!(role.role_arn, "arn:aws:iam::111122223333:role/flag");
+        assert!(matches!(role.session_name, SessionName::Named(n) if n == "flag-session"));
+        // Not given by flag: still the extension's.
+        assert_eq!(role.external_id.as_deref(), Some("exec-ext"));
+
+        // Keys the extension lacks come from the file.
+        let o = resolved(file, r#"{"clusterID":"only-id"}"#, &[]).unwrap();
+        assert_eq!(o.cluster_id, "only-id");
+        assert_eq!(o.load.region.as_deref(), Some("file-region"));
+        assert!(matches!(o.role.unwrap().session_name, SessionName::Named(n) if n == "file-session"));
+
+        // No extension: the file.
+        let o = resolved(file, "null", &[]).unwrap();
+        assert_eq!(o.cluster_id, "from-file");
+    }
+
+    #[test]
+    fn without_any_source_the_error_names_all_three() {
+        let err = resolved("", "{}", &[]).unwrap_err();
+        let line = err.line();
+        assert!(line.starts_with("Error: cluster ID not specified"), "{line}");
+        for way in [
+            "-i/--cluster-id",
+            "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID",
+            "clusterID in the config file",
+            "client.authentication.k8s.io/exec",
+            "provideClusterInfo: true",
+        ] {
+            assert!(line.contains(way), "{way}: {line}");
+        }
+        assert_eq!(line.lines().count(), 1);
+    }
+
+    #[test]
+    fn a_non_string_in_the_extension_is_named() {
+        let err = resolved("", r#"{"clusterID":42}"#, &[]).unwrap_err();
+        assert!(err.line().contains("\"clusterID\""), "{}", err.line());
+    }
 
     #[test]
     fn durations() {
