@@ -2,11 +2,14 @@
 
 use clap::Args;
 
-use super::{CliError, Context, config_error, runtime};
+use super::output::StorageArg;
+use super::{CLUSTER_ID_ENV, CliError, Context, config_error, runtime};
 use crate::cache::Storage;
-use crate::credentials::{LoadOptions, RoleRequest, SessionName, is_interactive};
-use crate::exec_credential::{ExecClusterConfig, ExecCredential, ExecInfo};
-use crate::mint::{CacheOptions, TokenOptions, get_token};
+use crate::credentials::{
+    CredentialsError, LoadOptions, RoleRequest, SessionName, is_interactive,
+};
+use crate::exec_credential::{CLUSTER_EXTENSION, ExecClusterConfig, ExecCredential, ExecInfo};
+use crate::mint::{CacheOptions, ClientError, TokenOptions, get_token};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -66,9 +69,9 @@ pub(crate) struct TokenArgs {
     #[arg(long = "cache", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     cache: Option<bool>,
 
-    /// Where --cache keeps secrets: file (~/.kube/cache/aws-iam-authenticator) or keyring
-    #[arg(long = "cache-storage", value_name = "file|keyring")]
-    cache_storage: Option<String>,
+    /// Where --cache keeps secrets (files under ~/.kube/cache/aws-iam-authenticator by default)
+    #[arg(long = "cache-storage", value_name = "STORAGE")]
+    cache_storage: Option<StorageArg>,
 
     /// Reuse a cached token only while it has more than this left (e.g. 60s, 5m)
     #[arg(long = "cache-margin", value_name = "DURATION")]
@@ -87,56 +90,166 @@ pub(crate) const NO_CLUSTER_ID: &str = "cluster ID not specified: pass -i/--clus
 or give the kubeconfig cluster the extension client.authentication.k8s.io/exec with a clusterID \
 and set provideClusterInfo: true in the user's exec block";
 
+/// Where a setting came from, so an error can name what to fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// A command-line flag.
+    Flag(&'static str),
+    /// The flag's environment variable.
+    Env(&'static str),
+    /// A key of the kubeconfig cluster's exec extension.
+    Extension(&'static str),
+    /// A key of the config file.
+    File(&'static str),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Flag(name) | Source::Env(name) => f.write_str(name),
+            Source::Extension(key) => write!(
+                f,
+                "{key} in the kubeconfig cluster extension {CLUSTER_EXTENSION}"
+            ),
+            Source::File(key) => write!(f, "{key} in the config file"),
+        }
+    }
+}
+
+/// A setting and where it came from.
+type Sourced = Option<(String, Source)>;
+
+/// Looks a setting up in precedence order.
+///
 /// Flags (and their environment variables) win, then the kubeconfig cluster's
 /// `client.authentication.k8s.io/exec` extension (kubectl passes it with
 /// `provideClusterInfo: true`), then the config file. The extension is more specific
 /// than the config file: one `-c` file is shared by every cluster that uses the same
 /// kubeconfig user, while the extension belongs to one cluster.
+struct Sources<'a> {
+    config: &'a crate::config::Config,
+    cluster: &'a ExecClusterConfig,
+}
+
+impl Sources<'_> {
+    /// `flag`'s value, then the config file's `key`.
+    fn pick(
+        &self,
+        flag: Option<String>,
+        name: &'static str,
+        key: &'static str,
+    ) -> Result<Sourced, CliError> {
+        if let Some(v) = flag.filter(|s| !s.is_empty()) {
+            return Ok(Some((v, Source::Flag(name))));
+        }
+        Ok(self
+            .config
+            .string(key)
+            .map_err(config_error)?
+            .filter(|s| !s.is_empty())
+            .map(|v| (v, Source::File(key))))
+    }
+
+    /// Like [`Sources::pick`], with the cluster extension between flag and file, and the
+    /// flag's environment variable `env` named when the value is its.
+    fn pick_cluster(
+        &self,
+        flag: Option<String>,
+        name: &'static str,
+        env: Option<&'static str>,
+        key: &'static str,
+    ) -> Result<Sourced, CliError> {
+        if let Some(v) = flag.filter(|s| !s.is_empty()) {
+            // clap merges a flag and its variable; the variable is named when the value is
+            // its own (a flag given with the same value names the variable: same fix).
+            let source = match env {
+                Some(var) if std::env::var(var).is_ok_and(|e| e == v) => Source::Env(var),
+                _ => Source::Flag(name),
+            };
+            return Ok(Some((v, source)));
+        }
+        if let Some(v) = self.cluster.string(key).map_err(CliError::from_error)? {
+            return Ok(Some((v, Source::Extension(key))));
+        }
+        self.pick(None, name, key)
+    }
+
+    fn pick_bool(&self, flag: Option<bool>, key: &str) -> Result<bool, CliError> {
+        match flag {
+            Some(v) => Ok(v),
+            None => Ok(self.config.bool(key).map_err(config_error)?.unwrap_or(false)),
+        }
+    }
+}
+
+/// A duration setting, its error naming where it came from.
+fn duration(value: Sourced) -> Result<Option<std::time::Duration>, CliError> {
+    value
+        .map(|(text, source)| {
+            parse_duration(&text).map_err(|e| CliError::new(format!("{source}: {e}")))
+        })
+        .transpose()
+}
+
 fn resolve(
     ctx: &Context,
     args: TokenArgs,
     cluster: &ExecClusterConfig,
     interactive: bool,
 ) -> Result<(TokenOptions, bool), CliError> {
-    let config = &ctx.config;
-    let pick = |flag: Option<String>, key: &str| -> Result<Option<String>, CliError> {
-        if let Some(v) = flag.filter(|s| !s.is_empty()) {
-            return Ok(Some(v));
-        }
-        if let Some(v) = cluster.string(key).map_err(CliError::from_error)? {
-            return Ok(Some(v));
-        }
-        Ok(config
-            .string(key)
-            .map_err(config_error)?
-            .filter(|s| !s.is_empty()))
+    let sources = Sources {
+        config: &ctx.config,
+        cluster,
     };
-    let cluster_id = pick(ctx.cluster_id.clone(), "clusterID")?
+    let value = |v: Sourced| v.map(|(v, _)| v);
+    let (cluster_id, _) = sources
+        .pick_cluster(
+            ctx.cluster_id.clone(),
+            "-i/--cluster-id",
+            Some(CLUSTER_ID_ENV),
+            "clusterID",
+        )?
         .ok_or_else(|| CliError::with_usage(NO_CLUSTER_ID, "token"))?;
-    let pick_bool = |flag: Option<bool>, key: &str| -> Result<bool, CliError> {
-        match flag {
-            Some(v) => Ok(v),
-            None => Ok(config.bool(key).map_err(config_error)?.unwrap_or(false)),
-        }
-    };
-    let role = pick(args.role, "role")?;
-    let external_id = pick(args.external_id, "externalID")?;
-    let session_name = pick(args.session_name, "sessionName")?;
-    let forward = pick_bool(args.forward_session_name, "forwardSessionName")?;
+    let role = sources.pick_cluster(args.role, "--role", Some("DEFAULT_ROLE"), "role")?;
+    if let Some((arn, source)) = &role
+        && !crate::arn::is_role_arn(arn)
+    {
+        return Err(CliError::new(format!(
+            "{source}: {arn:?} is not an IAM role ARN; give one as \
+             arn:<partition>:iam::<12-digit account ID>:role/<name>, \
+             e.g. arn:aws:iam::111122223333:role/k8s-admin"
+        )));
+    }
+    let external_id = value(sources.pick_cluster(
+        args.external_id,
+        "--external-id",
+        None,
+        "externalID",
+    )?);
+    let session_name = value(sources.pick_cluster(
+        args.session_name,
+        "--session-name",
+        None,
+        "sessionName",
+    )?);
+    let forward = sources.pick_bool(args.forward_session_name, "forwardSessionName")?;
     if forward && session_name.is_some() {
         return Err(CliError::new(
             "cannot specify both --forward-session-name and --session-name parameter",
         ));
     }
-    let cache = if pick_bool(args.cache, "cache")? {
-        let storage = match pick(args.cache_storage, "cacheStorage")? {
-            Some(s) => s.parse::<Storage>().map_err(CliError::new)?,
-            None => Storage::File,
+    let cache = if sources.pick_bool(args.cache, "cache")? {
+        let storage = match args.cache_storage {
+            Some(storage) => storage.into(),
+            None => match sources.pick(None, "--cache-storage", "cacheStorage")? {
+                Some((s, source)) => s
+                    .parse::<Storage>()
+                    .map_err(|e| CliError::new(format!("{source}: {e}")))?,
+                None => Storage::File,
+            },
         };
-        let margin = match pick(args.cache_margin, "cacheMargin")? {
-            Some(m) => parse_duration(&m).map_err(CliError::new)?,
-            None => crate::cache::DEFAULT_MARGIN,
-        };
+        let margin = duration(sources.pick(args.cache_margin, "--cache-margin", "cacheMargin")?)?
+            .unwrap_or(crate::cache::DEFAULT_MARGIN);
         Some(CacheOptions {
             storage,
             margin,
@@ -146,11 +259,8 @@ fn resolve(
     } else {
         None
     };
-    let duration = match pick(args.role_duration, "roleDuration")? {
-        Some(d) => Some(parse_duration(&d).map_err(CliError::new)?),
-        None => None,
-    };
-    let role = role.map(|role_arn| RoleRequest {
+    let duration = duration(sources.pick(args.role_duration, "--role-duration", "roleDuration")?)?;
+    let role = role.map(|(role_arn, _)| RoleRequest {
         role_arn,
         external_id,
         duration,
@@ -164,13 +274,28 @@ fn resolve(
         cluster_id,
         role,
         load: LoadOptions {
-            region: pick(args.region, "region")?,
+            region: value(sources.pick_cluster(args.region, "--region", None, "region")?),
             profile: args.profile.filter(|p| !p.is_empty()),
             interactive,
         },
         cache,
     };
-    Ok((options, pick_bool(args.token_only, "tokenOnly")?))
+    Ok((options, sources.pick_bool(args.token_only, "tokenOnly")?))
+}
+
+/// `could not get token: …`, naming `--profile` when the unknown profile came from it (the
+/// library's message names `AWS_PROFILE`, the other way to choose one).
+fn token_error(error: &ClientError, options: &TokenOptions) -> CliError {
+    if let ClientError::Credentials(CredentialsError::UnknownProfile(name)) = error
+        && options.load.profile.as_deref() == Some(name.as_str())
+    {
+        return CliError::new(format!(
+            "could not get token: --profile: AWS profile {name:?} is not defined in \
+             ~/.aws/config or ~/.aws/credentials; pass --profile one of the names \
+             `aws configure list-profiles` prints"
+        ));
+    }
+    CliError::new(format!("could not get token: {error}"))
 }
 
 pub(crate) fn run(ctx: &Context, args: TokenArgs) -> Result<(), CliError> {
@@ -187,7 +312,7 @@ pub(crate) fn run(ctx: &Context, args: TokenArgs) -> Result<(), CliError> {
 
     let token = runtime()?
         .block_on(get_token(&options))
-        .map_err(|e| fail(&e))?;
+        .map_err(|e| token_error(&e, &options))?;
 
     if token_only {
         println!("{}", token.token);
