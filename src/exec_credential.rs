@@ -363,7 +363,9 @@ mod tests {
         assert!(
             ExecClusterConfig::parse(Some(r#"{"spec":{"cluster":{"server":"x"}}}"#)).is_empty()
         );
-        assert!(ExecClusterConfig::parse(Some(r#"{"spec":{"cluster":{"config":"s"}}}"#)).is_empty());
+        assert!(
+            ExecClusterConfig::parse(Some(r#"{"spec":{"cluster":{"config":"s"}}}"#)).is_empty()
+        );
         let config =
             ExecClusterConfig::parse(Some(r#"{"spec":{"cluster":{"config":{"clusterID":7}}}}"#));
         let err = config.string("clusterID").unwrap_err();

@@ -742,3 +742,86 @@ fn cluster_id_flag_beats_the_exec_extension() {
     );
     identity(&sts.verify(home.path(), "from-extension", &token));
 }
+
+/// Bad flags are refused with one line naming the flag and the fix, before any network
+/// call (the stand-in sees nothing), and nothing on stdout.
+#[test]
+fn bad_flags_are_named_and_refused_before_any_network_call() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            vec![],
+            vec!["-r", "dev"],
+            vec![
+                "--role: \"dev\" is not an IAM role ARN",
+                "arn:<partition>:iam::<12-digit account ID>:role/<name>",
+            ],
+        ),
+        (
+            vec![],
+            vec!["-r", "arn:aws:iam::111122223333:user/alice"],
+            vec!["--role:", "is not an IAM role ARN"],
+        ),
+        (
+            vec![("DEFAULT_ROLE", "arn:aws:iam::1234:role/x")],
+            vec![],
+            vec!["DEFAULT_ROLE: ", "is not an IAM role ARN"],
+        ),
+        (
+            vec![],
+            vec!["--profile", "nope"],
+            vec![
+                "--profile: AWS profile \"nope\" is not defined",
+                "pass --profile",
+            ],
+        ),
+        (
+            vec![("AWS_PROFILE", "nope")],
+            vec![],
+            vec!["AWS profile \"nope\" is not defined", "set AWS_PROFILE"],
+        ),
+        (
+            vec![],
+            vec!["-r", DEV_ROLE, "--role-duration", "5x"],
+            vec!["--role-duration: invalid duration \"5x\"", "90s, 5m"],
+        ),
+        (
+            vec![],
+            vec!["--cache", "--cache-margin", "1d"],
+            vec!["--cache-margin: invalid duration \"1d\""],
+        ),
+    ];
+    for (env, args, expected) in cases {
+        sts.reset();
+        let mut cmd = sts.command(home.path());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .args(["token", "-i", "c"])
+            .args(&args)
+            .env("KUBECACHEDIR", home.path().join("kcache"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{env:?} {args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{env:?} {args:?}: {err}");
+        for part in expected {
+            assert!(err.contains(part), "{env:?} {args:?}: {part:?} in {err}");
+        }
+        if !env.iter().any(|(k, _)| *k == "AWS_PROFILE") {
+            assert!(
+                !err.contains("AWS_PROFILE"),
+                "{args:?} names the flag: {err}"
+            );
+        }
+        assert!(stdout(&out).is_empty());
+        assert!(
+            sts.requests().is_empty(),
+            "{env:?} {args:?}: refused after calling STS: {:?}",
+            sts.requests()
+        );
+    }
+}

@@ -21,9 +21,9 @@ pub(crate) fn verbatim_examples(cmd: Command) -> Command {
         .get_subcommands()
         .map(|s| s.get_name().to_owned())
         .collect();
-    let mut cmd = names.iter().fold(cmd, |cmd, name| {
-        cmd.mut_subcommand(name, verbatim_examples)
-    });
+    let mut cmd = names
+        .iter()
+        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, verbatim_examples));
     if let Some(examples) = cmd.get_after_help().map(|h| h.to_string()) {
         // `{` starts a template tag; clap prints unknown tags back as written, and no
         // example names a tag (`{name}`, `{usage}`, ...), so the text comes out unchanged.
@@ -79,7 +79,9 @@ mod tests {
                 .render_long_help()
                 .to_string()
                 .lines()
-                .all(|l| !l.contains("token -i my-cluster -r arn:aws:iam::111122223333:role/k8s-admin --token-only"))
+                .all(|l| !l.contains(
+                    "token -i my-cluster -r arn:aws:iam::111122223333:role/k8s-admin --token-only"
+                ))
         );
     }
 }

@@ -5,9 +5,7 @@ use clap::Args;
 use super::output::StorageArg;
 use super::{CLUSTER_ID_ENV, CliError, Context, config_error, runtime};
 use crate::cache::Storage;
-use crate::credentials::{
-    CredentialsError, LoadOptions, RoleRequest, SessionName, is_interactive,
-};
+use crate::credentials::{CredentialsError, LoadOptions, RoleRequest, SessionName, is_interactive};
 use crate::exec_credential::{CLUSTER_EXTENSION, ExecClusterConfig, ExecCredential, ExecInfo};
 use crate::mint::{CacheOptions, ClientError, TokenOptions, get_token};
 
@@ -177,7 +175,11 @@ impl Sources<'_> {
     fn pick_bool(&self, flag: Option<bool>, key: &str) -> Result<bool, CliError> {
         match flag {
             Some(v) => Ok(v),
-            None => Ok(self.config.bool(key).map_err(config_error)?.unwrap_or(false)),
+            None => Ok(self
+                .config
+                .bool(key)
+                .map_err(config_error)?
+                .unwrap_or(false)),
         }
     }
 }
@@ -220,18 +222,10 @@ fn resolve(
              e.g. arn:aws:iam::111122223333:role/k8s-admin"
         )));
     }
-    let external_id = value(sources.pick_cluster(
-        args.external_id,
-        "--external-id",
-        None,
-        "externalID",
-    )?);
-    let session_name = value(sources.pick_cluster(
-        args.session_name,
-        "--session-name",
-        None,
-        "sessionName",
-    )?);
+    let external_id =
+        value(sources.pick_cluster(args.external_id, "--external-id", None, "externalID")?);
+    let session_name =
+        value(sources.pick_cluster(args.session_name, "--session-name", None, "sessionName")?);
     let forward = sources.pick_bool(args.forward_session_name, "forwardSessionName")?;
     if forward && session_name.is_some() {
         return Err(CliError::new(
@@ -259,7 +253,8 @@ fn resolve(
     } else {
         None
     };
-    let duration = duration(sources.pick(args.role_duration, "--role-duration", "roleDuration")?)?;
+    let duration =
+        duration(sources.pick(args.role_duration, "--role-duration", "roleDuration")?)?;
     let role = role.map(|(role_arn, _)| RoleRequest {
         role_arn,
         external_id,
@@ -403,7 +398,9 @@ mod tests {
         let o = resolved(file, r#"{"clusterID":"only-id"}"#, &[]).unwrap();
         assert_eq!(o.cluster_id, "only-id");
         assert_eq!(o.load.region.as_deref(), Some("file-region"));
-        assert!(matches!(o.role.unwrap().session_name, SessionName::Named(n) if n == "file-session"));
+        assert!(
+            matches!(o.role.unwrap().session_name, SessionName::Named(n) if n == "file-session")
+        );
 
         // No extension: the file.
         let o = resolved(file, "null", &[]).unwrap();
@@ -414,7 +411,10 @@ mod tests {
     fn without_any_source_the_error_names_all_three() {
         let err = resolved("", "{}", &[]).unwrap_err();
         let line = err.line();
-        assert!(line.starts_with("Error: cluster ID not specified"), "{line}");
+        assert!(
+            line.starts_with("Error: cluster ID not specified"),
+            "{line}"
+        );
         for way in [
             "-i/--cluster-id",
             "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID",
