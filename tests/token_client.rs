@@ -825,3 +825,19 @@ fn bad_flags_are_named_and_refused_before_any_network_call() {
         );
     }
 }
+
+/// `-l` offers text and json, but an unknown value warns and logs text, as upstream does,
+/// so a kubeconfig written for upstream keeps working.
+#[test]
+fn unknown_log_format_warns_and_carries_on() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let out = with_alice(&mut sts.command(home.path()))
+        .args(["-l", "logfmt", "token", "-i", "c"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("unknown log format"), "{err}");
+    assert!(err.contains("level=warning"), "text format: {err}");
+}

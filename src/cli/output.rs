@@ -14,7 +14,7 @@ use crate::cache::Storage;
 /// `-o/--output` of `verify` and `cache list`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
-    /// For people (`verify`: upstream's Go struct line; `cache list`: a table)
+    /// For people: a table, or the line upstream prints for verify
     #[default]
     Text,
     /// JSON
