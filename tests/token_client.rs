@@ -841,3 +841,47 @@ fn unknown_log_format_warns_and_carries_on() {
     assert!(err.contains("unknown log format"), "{err}");
     assert!(err.contains("level=warning"), "text format: {err}");
 }
+
+/// `verify -o yaml` carries the same keys as upstream's JSON; an unknown `-o` is refused
+/// by clap with the valid values.
+#[test]
+fn verify_yaml_has_the_json_keys_and_unknown_formats_are_refused() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let token = mint(with_alice(&mut sts.command(home.path())).args(["token", "-i", "c"]));
+    let json = identity(&sts.verify(home.path(), "c", &token));
+    let out = sts
+        .command(home.path())
+        .args(["verify", "-i", "c", "-t", &token, "-o", "yaml"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let yaml = stdout(&out);
+    for key in [
+        "ARN",
+        "CanonicalARN",
+        "AccountID",
+        "UserID",
+        "SessionName",
+        "AccessKeyID",
+        "STSEndpoint",
+    ] {
+        let value = json[key].as_str().unwrap();
+        assert!(
+            yaml.lines()
+                .any(|l| l.starts_with(&format!("{key}: ")) && l.contains(value)),
+            "{key}: {value} in {yaml}"
+        );
+    }
+    let out = sts
+        .command(home.path())
+        .args(["verify", "-i", "c", "-t", &token, "-o", "wide"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("[possible values: text, json, yaml]"),
+        "{}",
+        stderr(&out)
+    );
+}
