@@ -16,6 +16,10 @@ Examples:
   #   args: [token, -i, my-cluster]
   aws-iam-authenticator token -i my-cluster
 
+  # One exec block for many clusters: with provideClusterInfo: true in the exec block,
+  # each cluster's extension client.authentication.k8s.io/exec gives its clusterID
+  aws-iam-authenticator token
+
   # Assume a role with an external ID and a fixed session name
   aws-iam-authenticator token -i my-cluster -r arn:aws:iam::111122223333:role/dev -e my-external-id -s alice
 
