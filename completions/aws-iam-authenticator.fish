@@ -25,11 +25,12 @@ function __fish_aws_iam_authenticator_using_subcommand
 end
 
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -s V -l version -d 'Print version'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "token" -d 'Authenticate using AWS IAM and get a token for Kubernetes'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "cache" -d 'List or clear cached tokens and session credentials (see token --cache)'
@@ -50,81 +51,95 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcomm
 false\t''"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -l cache -d 'Cache tokens and assumed-role/MFA session credentials until shortly before they expire' -r -f -a "true\t''
 false\t''"
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -l cache-storage -d 'Where --cache keeps secrets: file (~/.kube/cache/aws-iam-authenticator) or keyring' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -l cache-storage -d 'Where --cache keeps secrets (files under ~/.kube/cache/aws-iam-authenticator by default)' -r -f -a "file\t'Private files under the cache directory'
+keyring\t'The OS keyring (Keychain, Credential Manager, Secret Service or keyutils)'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -l cache-margin -d 'Reuse a cached token only while it has more than this left (e.g. 60s, 5m)' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -l force-refresh -d 'Ignore cached tokens and credentials, and refresh them'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s V -l version -d 'Print version'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -s V -l version -d 'Print version'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -f -a "list" -d 'List cached entries: kind, cluster, role, profile, region and expiry (never secrets)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -f -a "clear" -d 'Remove cached entries'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -f -a "list" -d 'List cached entries: kind, storage, cluster, role, profile, region and expiry (never secrets)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -f -a "clear" -d 'Remove cached entries, from files and the keyring'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and not __fish_seen_subcommand_from list clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "text\t'For people: a table, or the line upstream prints for verify'
+json\t'JSON'
+yaml\t'YAML'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -l all -d 'Remove everything'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from clear" -s V -l version -d 'Print version'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "list" -d 'List cached entries: kind, cluster, role, profile, region and expiry (never secrets)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove cached entries'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "list" -d 'List cached entries: kind, storage, cluster, role, profile, region and expiry (never secrets)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Remove cached entries, from files and the keyring'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s t -l token -d 'Token to verify' -r
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s o -l output -d 'Output format. Only `json` is supported currently' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s o -l output -d 'Output format' -r -f -a "text\t'For people: a table, or the line upstream prints for verify'
+json\t'JSON'
+yaml\t'YAML'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -l partition -d 'The AWS partition. Must be one of: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s o -l output -d 'Output format: json or yaml' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "json\t'JSON (upstream\'s keys: `Version`, `Commit`)'
+yaml\t'YAML (upstream\'s keys: `version`, `commit`, `date`)'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s s -l short -d 'Print just the version number'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s V -l version -d 'Print version'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -l to -d 'Install this release (e.g. 0.2.0) instead of the latest; allows downgrades' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -l from -d 'Releases URL to download from (GitHub Releases layout)' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -l check -d 'Only report whether a newer release is available'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -l force -d 'Reinstall even when the installed version is the latest'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s V -l version -d 'Print version'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "token" -d 'Authenticate using AWS IAM and get a token for Kubernetes'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "cache" -d 'List or clear cached tokens and session credentials (see token --cache)'
@@ -133,5 +148,5 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcomm
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "self-update" -d 'Replace this binary with the latest release (tarball installs only)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "list" -d 'List cached entries: kind, cluster, role, profile, region and expiry (never secrets)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove cached entries'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "list" -d 'List cached entries: kind, storage, cluster, role, profile, region and expiry (never secrets)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove cached entries, from files and the keyring'

@@ -189,6 +189,29 @@ fn parse_known_partition(arn: &str) -> Result<Sections<'_>, ArnError> {
     Ok(sections)
 }
 
+/// Whether `arn` is an IAM role ARN, `arn:<partition>:iam::<12 digits>:role/<path/>name`,
+/// in one of [`Partition::ALL`]: what `token --role` must be. Checked before any network
+/// call, so a typo (a role name, a user ARN) is reported as such instead of as an STS
+/// validation error.
+pub fn is_role_arn(arn: &str) -> bool {
+    let Ok(sections) = parse_known_partition(arn) else {
+        return false;
+    };
+    let Some(path_and_name) = sections.resource.strip_prefix("role/") else {
+        return false;
+    };
+    let name = path_and_name.rsplit('/').next().unwrap_or_default();
+    sections.service == "iam"
+        && sections.region.is_empty()
+        && sections.account.len() == 12
+        && sections.account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && !path_and_name.starts_with('/')
+        && path_and_name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b':')
+}
+
 /// Upstream pkg/arn Canonicalize.
 ///
 /// `iam` `role/…`, `user/…` and `root`, and `sts` `federated-user/…`, come back
@@ -413,6 +436,33 @@ fn close_over_skips(globs: &[Glob], states: &mut [bool]) {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_arns() {
+        for good in [
+            "arn:aws:iam::111122223333:role/dev",
+            "arn:aws:iam::111122223333:role/teams/platform/admin",
+            "arn:aws-cn:iam::111122223333:role/a+b=c,d.e@f-g_h",
+            "arn:aws-us-gov:iam::111122223333:role/x",
+        ] {
+            assert!(is_role_arn(good), "{good}");
+        }
+        for bad in [
+            "dev",
+            "arn:aws:iam::111122223333:user/alice",
+            "arn:aws:sts::111122223333:assumed-role/dev/s",
+            "arn:aws:iam::11112222333:role/dev",
+            "arn:aws:iam::11112222333a:role/dev",
+            "arn:aws:iam:us-east-1:111122223333:role/dev",
+            "arn:nope:iam::111122223333:role/dev",
+            "arn:aws:iam::111122223333:role/",
+            "arn:aws:iam::111122223333:role/path/",
+            "arn:aws:iam::111122223333:role/has space",
+            "arn:aws:iam::111122223333:role//x",
+        ] {
+            assert!(!is_role_arn(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn canonicalize_upstream_vectors() {

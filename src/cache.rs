@@ -63,12 +63,22 @@ impl fmt::Display for Kind {
 }
 
 /// Where secrets are kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Storage {
     /// JSON files under the cache directory.
     File,
     /// The platform's keyring (Keychain, Credential Manager, keyutils).
     Keyring,
+}
+
+impl fmt::Display for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Storage::File => "file",
+            Storage::Keyring => "keyring",
+        })
+    }
 }
 
 impl std::str::FromStr for Storage {
@@ -84,11 +94,18 @@ impl std::str::FromStr for Storage {
     }
 }
 
-/// Non-secret description of an entry, shown by `cache list`.
+/// Non-secret description of an entry, shown by `cache list`. Keys are camelCase, as
+/// upstream's (`clusterID` as in its config file); entries written with `cluster_id` by
+/// earlier builds still read.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
     /// Cluster ID (token entries).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "clusterID",
+        alias = "cluster_id",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub cluster_id: Option<String>,
     /// Role ARN, if any.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -134,6 +151,12 @@ impl Key {
     fn file_stem(&self) -> String {
         format!("{}-{}", self.kind, &self.digest[..32])
     }
+
+    /// The keyring account holding this entry's secret: the kind, then the whole digest,
+    /// so it is not the file's name and says what it holds in a keyring browser.
+    fn keyring_account(&self) -> String {
+        format!("{}/{}", self.kind, self.digest)
+    }
 }
 
 /// What is stored on disk for each entry (the secret part only with file storage).
@@ -147,16 +170,34 @@ struct Record {
     /// Present with file storage; with keyring storage it lives in the keyring.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     secret: Option<serde_json::Value>,
+    /// With keyring storage, the keyring account holding the secret (so that `cache
+    /// clear` can remove it). Entries from earlier builds lack it: their account is the
+    /// key's bare digest.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    keyring: Option<String>,
 }
 
-/// An entry as listed by `cache list`: never the secret.
+impl Record {
+    fn storage(&self) -> Storage {
+        if self.secret.is_none() {
+            Storage::Keyring
+        } else {
+            Storage::File
+        }
+    }
+}
+
+/// An entry as listed by `cache list`: never the secret. Serialised flat, camelCase.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Listing {
     /// Kind of entry.
     pub kind: Kind,
+    /// Where its secret is.
+    pub storage: Storage,
     /// Short key (the file stem).
     pub key: String,
     /// Readable label.
+    #[serde(flatten)]
     pub label: Label,
     /// When the entry stops being usable.
     #[serde(with = "time::serde::rfc3339")]
@@ -186,6 +227,8 @@ pub enum CacheError {
     LockTimeout {
         /// The lock file.
         path: PathBuf,
+        /// The holder's process ID, as it wrote it into the lock file.
+        holder: Option<u32>,
     },
     /// The keyring failed.
     Keyring(String),
@@ -208,10 +251,11 @@ impl fmt::Display for CacheError {
             CacheError::Io { path, source } => {
                 write!(f, "cache {}: {source}", path.display())
             }
-            CacheError::LockTimeout { path } => write!(
+            CacheError::LockTimeout { path, holder } => write!(
                 f,
-                "timed out waiting for the cache lock {}; another aws-iam-authenticator may be stuck (delete the .lock file if not)",
-                path.display()
+                "timed out waiting for the cache lock {}; {} may be stuck (end it, or delete the .lock file if no such process runs)",
+                path.display(),
+                Holder(*holder)
             ),
             CacheError::Keyring(msg) => write!(
                 f,
@@ -222,6 +266,28 @@ impl fmt::Display for CacheError {
 }
 
 impl std::error::Error for CacheError {}
+
+/// The process holding a lock, as far as the lock file says.
+struct Holder(Option<u32>);
+
+impl fmt::Display for Holder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(pid) => write!(f, "aws-iam-authenticator process {pid}"),
+            None => f.write_str("another aws-iam-authenticator process"),
+        }
+    }
+}
+
+/// After this long waiting for a lock, say who holds it (once): the other process may be
+/// sitting at an MFA prompt in another terminal.
+pub const LOCK_NOTICE_AFTER: Duration = Duration::from_secs(1);
+
+/// The process ID a lock holder wrote into the lock file. Unreadable (Windows locks the
+/// bytes while held) or empty reads as unknown.
+fn lock_holder(path: &Path) -> Option<u32> {
+    fs::read_to_string(path).ok()?.trim().parse().ok()
+}
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CacheError + '_ {
     move |source| CacheError::Io {
@@ -358,7 +424,9 @@ impl Cache {
         self.dir.join(format!("{}.lock", key.file_stem()))
     }
 
-    /// Takes the key's lock, waiting up to the lock timeout.
+    /// Takes the key's lock, waiting up to the lock timeout, and writes this process's ID
+    /// into the lock file. A process that waits more than [`LOCK_NOTICE_AFTER`] logs
+    /// once which process it is waiting for.
     pub fn lock(&self, key: &Key) -> Result<LockGuard, CacheError> {
         let path = self.lock_path(key);
         let file = OpenOptions::new()
@@ -368,14 +436,35 @@ impl Cache {
             .truncate(false)
             .open(&path)
             .map_err(io_err(&path))?;
-        let deadline = Instant::now() + self.lock_timeout;
+        let start = Instant::now();
+        let deadline = start + self.lock_timeout;
         let mut pause = Duration::from_millis(5);
+        let mut noticed = false;
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(LockGuard { file }),
+                Ok(()) => {
+                    // Only ever read for the waiting notice: failing to write it is harmless.
+                    let mut owner = &file;
+                    let _ = file
+                        .set_len(0)
+                        .and_then(|()| owner.write_all(std::process::id().to_string().as_bytes()));
+                    return Ok(LockGuard { file });
+                }
                 Err(fs::TryLockError::WouldBlock) => {
-                    if Instant::now() >= deadline {
-                        return Err(CacheError::LockTimeout { path });
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(CacheError::LockTimeout {
+                            holder: lock_holder(&path),
+                            path,
+                        });
+                    }
+                    if !noticed && now - start >= LOCK_NOTICE_AFTER {
+                        noticed = true;
+                        tracing::warn!(
+                            "waiting for {}, which holds the cache lock {} (it may be waiting at an MFA prompt)",
+                            Holder(lock_holder(&path)),
+                            path.display()
+                        );
                     }
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(100));
@@ -411,11 +500,20 @@ impl Cache {
         if record.expires - margin <= now {
             return Ok(None);
         }
-        let secret = match self.storage {
-            Storage::File => record.secret,
-            Storage::Keyring => keyring_get(&key.digest)?,
+        // An entry in the other storage is a miss: `put` moves it.
+        let secret = match (self.storage, record.storage()) {
+            (Storage::File, Storage::File) => record.secret,
+            (Storage::Keyring, Storage::Keyring) => {
+                let account = record.keyring.unwrap_or_else(|| key.digest.clone());
+                keyring_get(&account)?
+            }
+            _ => None,
         };
         Ok(secret.and_then(|s| serde_json::from_value(s).ok()))
+    }
+
+    fn read_record(path: &Path) -> Option<Record> {
+        serde_json::from_slice(&fs::read(path).ok()?).ok()
     }
 
     /// Stores an entry atomically.
@@ -429,11 +527,22 @@ impl Cache {
             path: self.data_path(key),
             source: std::io::Error::other(e),
         })?;
-        let secret = match self.storage {
-            Storage::File => Some(secret),
+        let (secret, keyring) = match self.storage {
+            Storage::File => {
+                // Moving an entry from the keyring to a file: leave nothing behind.
+                // Best effort: a build or session without a keyring must still cache in files.
+                if let Some(account) =
+                    Self::read_record(&self.data_path(key)).and_then(|old| old.keyring)
+                    && let Err(e) = keyring_delete(&account)
+                {
+                    tracing::debug!("left a keyring item behind: {e}");
+                }
+                (Some(secret), None)
+            }
             Storage::Keyring => {
-                keyring_set(&key.digest, &secret)?;
-                None
+                let account = key.keyring_account();
+                keyring_set(&account, &secret)?;
+                (None, Some(account))
             }
         };
         let record = Record {
@@ -442,6 +551,7 @@ impl Cache {
             expires,
             label: key.label.clone(),
             secret,
+            keyring,
         };
         let bytes = serde_json::to_vec(&record).map_err(|e| CacheError::Io {
             path: self.data_path(key),
@@ -483,6 +593,7 @@ impl Cache {
             };
             out.push(Listing {
                 kind: record.kind,
+                storage: record.storage(),
                 key: path
                     .file_stem()
                     .and_then(|s| s.to_str())
@@ -496,7 +607,13 @@ impl Cache {
         Ok(out)
     }
 
-    /// Removes entries for which `select` is true; returns how many.
+    /// Removes entries for which `select` is true, their keyring secrets included;
+    /// returns how many. A keyring that cannot be reached stops the clearing, and the
+    /// entry stays listed so that a later `clear` can finish it.
+    ///
+    /// Entries written to the keyring by builds before the account was recorded cannot
+    /// be traced to their keyring item (its name is the full key digest, the file only a
+    /// prefix); their files are removed, which makes the item unreachable.
     pub fn clear(&self, select: impl Fn(&Listing) -> bool) -> Result<usize, CacheError> {
         let mut removed = 0;
         for listing in self.list()? {
@@ -504,6 +621,9 @@ impl Cache {
                 continue;
             }
             let data = self.dir.join(format!("{}.json", listing.key));
+            if let Some(account) = Self::read_record(&data).and_then(|r| r.keyring) {
+                keyring_delete(&account)?;
+            }
             fs::remove_file(&data).map_err(io_err(&data))?;
             let _ = fs::remove_file(self.dir.join(format!("{}.lock", listing.key)));
             removed += 1;
@@ -545,14 +665,14 @@ fn select_keyring_store() {
 }
 
 #[cfg(feature = "keyring")]
-fn keyring_entry(digest: &str) -> Result<keyring::Entry, CacheError> {
+fn keyring_entry(account: &str) -> Result<keyring::Entry, CacheError> {
     select_keyring_store();
-    keyring::Entry::new(KEYRING_SERVICE, digest).map_err(|e| CacheError::Keyring(e.to_string()))
+    keyring::Entry::new(KEYRING_SERVICE, account).map_err(|e| CacheError::Keyring(e.to_string()))
 }
 
 #[cfg(feature = "keyring")]
-fn keyring_get(digest: &str) -> Result<Option<serde_json::Value>, CacheError> {
-    match keyring_entry(digest)?.get_password() {
+fn keyring_get(account: &str) -> Result<Option<serde_json::Value>, CacheError> {
+    match keyring_entry(account)?.get_password() {
         Ok(text) => Ok(serde_json::from_str(&text).ok()),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(CacheError::Keyring(e.to_string())),
@@ -560,21 +680,35 @@ fn keyring_get(digest: &str) -> Result<Option<serde_json::Value>, CacheError> {
 }
 
 #[cfg(feature = "keyring")]
-fn keyring_set(digest: &str, value: &serde_json::Value) -> Result<(), CacheError> {
-    keyring_entry(digest)?
+fn keyring_set(account: &str, value: &serde_json::Value) -> Result<(), CacheError> {
+    keyring_entry(account)?
         .set_password(&value.to_string())
         .map_err(|e| CacheError::Keyring(e.to_string()))
 }
 
+/// Removes a keyring item; one that is already gone is fine.
+#[cfg(feature = "keyring")]
+fn keyring_delete(account: &str) -> Result<(), CacheError> {
+    match keyring_entry(account)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(CacheError::Keyring(e.to_string())),
+    }
+}
+
 #[cfg(not(feature = "keyring"))]
-fn keyring_get(_digest: &str) -> Result<Option<serde_json::Value>, CacheError> {
+fn keyring_delete(_account: &str) -> Result<(), CacheError> {
+    keyring_get("").map(|_| ())
+}
+
+#[cfg(not(feature = "keyring"))]
+fn keyring_get(_account: &str) -> Result<Option<serde_json::Value>, CacheError> {
     Err(CacheError::Keyring(
         "this build has no keyring support (cargo feature `keyring`)".into(),
     ))
 }
 
 #[cfg(not(feature = "keyring"))]
-fn keyring_set(_digest: &str, _value: &serde_json::Value) -> Result<(), CacheError> {
+fn keyring_set(_account: &str, _value: &serde_json::Value) -> Result<(), CacheError> {
     keyring_get("").map(|_| ())
 }
 

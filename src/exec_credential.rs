@@ -73,6 +73,96 @@ struct RawSpec {
     interactive: Option<bool>,
 }
 
+/// The extension name kubectl reads a cluster's exec configuration from.
+pub const CLUSTER_EXTENSION: &str = "client.authentication.k8s.io/exec";
+
+/// The cluster's `extensions[client.authentication.k8s.io/exec]`, which kubectl passes as
+/// `spec.cluster.config` in `KUBERNETES_EXEC_INFO` when the exec block sets
+/// `provideClusterInfo: true`.
+///
+/// This lets one kubeconfig user (one exec block) serve many clusters: each cluster
+/// carries its own `clusterID` (and optionally `region`, `role`, `externalID`,
+/// `sessionName`). Keys are the config file's, matched case-insensitively as there.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecClusterConfig {
+    values: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A value in the cluster extension has the wrong type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecClusterConfigError {
+    /// The key, as asked for.
+    pub key: String,
+}
+
+impl fmt::Display for ExecClusterConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the kubeconfig cluster extension {CLUSTER_EXTENSION} has a non-string {:?}; \
+             write it as a string, e.g. `{}: \"my-value\"`",
+            self.key, self.key
+        )
+    }
+}
+
+impl std::error::Error for ExecClusterConfigError {}
+
+#[derive(Deserialize)]
+struct RawClusterInfo {
+    spec: Option<RawClusterSpec>,
+}
+
+#[derive(Deserialize)]
+struct RawClusterSpec {
+    cluster: Option<RawCluster>,
+}
+
+#[derive(Deserialize)]
+struct RawCluster {
+    config: Option<serde_json::Value>,
+}
+
+impl ExecClusterConfig {
+    /// Reads `spec.cluster.config` from `KUBERNETES_EXEC_INFO`.
+    pub fn from_env() -> Self {
+        Self::parse(std::env::var(EXEC_INFO_ENV).ok().as_deref())
+    }
+
+    /// Reads `spec.cluster.config` from a `KUBERNETES_EXEC_INFO` value. Anything absent
+    /// or unparsable is an empty configuration: the apiVersion check ([`ExecInfo::parse`])
+    /// is what reports a malformed `KUBERNETES_EXEC_INFO`.
+    pub fn parse(value: Option<&str>) -> Self {
+        let config = value
+            .and_then(|v| serde_json::from_str::<RawClusterInfo>(v).ok())
+            .and_then(|raw| raw.spec?.cluster?.config);
+        match config {
+            Some(serde_json::Value::Object(map)) => ExecClusterConfig {
+                values: map
+                    .into_iter()
+                    .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                    .collect(),
+            },
+            _ => ExecClusterConfig::default(),
+        }
+    }
+
+    /// Whether kubectl passed any cluster configuration.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// A string value (`clusterID`, `region`, …); empty strings and nulls read as absent.
+    pub fn string(&self, key: &str) -> Result<Option<String>, ExecClusterConfigError> {
+        match self.values.get(&key.to_ascii_lowercase()) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ExecClusterConfigError { key: key.into() }),
+        }
+    }
+}
+
 impl ExecInfo {
     /// Reads `KUBERNETES_EXEC_INFO` from the environment.
     pub fn from_env() -> Result<Self, ExecInfoError> {
@@ -247,6 +337,40 @@ mod tests {
         assert!(info.warning.is_some());
         let info = ExecInfo::parse(Some(r#"{"kind":"ExecCredential"}"#)).unwrap();
         assert_eq!(info.api_version, V1BETA1);
+    }
+
+    /// What kubectl 1.34 sends with `provideClusterInfo: true`.
+    #[test]
+    fn cluster_config_is_read_from_spec_cluster_config() {
+        let info = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"cluster":{"server":"https://127.0.0.1:6443","certificate-authority-data":"AAAA","config":{"clusterID":"blue","Region":"eu-west-1","role":""}},"interactive":false}}"#;
+        let config = ExecClusterConfig::parse(Some(info));
+        assert_eq!(config.string("clusterID").unwrap().as_deref(), Some("blue"));
+        assert_eq!(config.string("clusterid").unwrap().as_deref(), Some("blue"));
+        assert_eq!(
+            config.string("region").unwrap().as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(config.string("role").unwrap(), None, "empty is absent");
+        assert_eq!(config.string("sessionName").unwrap(), None);
+        // The apiVersion is still read from the same value.
+        assert_eq!(ExecInfo::parse(Some(info)).unwrap().api_version, V1);
+    }
+
+    #[test]
+    fn cluster_config_absent_or_malformed_is_empty_and_bad_types_are_named() {
+        assert!(ExecClusterConfig::parse(None).is_empty());
+        assert!(ExecClusterConfig::parse(Some("{not json")).is_empty());
+        assert!(
+            ExecClusterConfig::parse(Some(r#"{"spec":{"cluster":{"server":"x"}}}"#)).is_empty()
+        );
+        assert!(
+            ExecClusterConfig::parse(Some(r#"{"spec":{"cluster":{"config":"s"}}}"#)).is_empty()
+        );
+        let config =
+            ExecClusterConfig::parse(Some(r#"{"spec":{"cluster":{"config":{"clusterID":7}}}}"#));
+        let err = config.string("clusterID").unwrap_err();
+        assert!(err.to_string().contains("\"clusterID\""), "{err}");
+        assert!(err.to_string().contains(CLUSTER_EXTENSION), "{err}");
     }
 
     #[test]

@@ -272,7 +272,15 @@ fn cache_list_and_clear() {
         .output()
         .unwrap();
     let entries: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
-    assert!(entries.iter().all(|e| e["cluster_id"] != "alpha"));
+    assert!(entries.iter().all(|e| e["clusterID"] != "alpha"));
+    assert!(
+        entries.iter().any(|e| e["clusterID"] == "beta"),
+        "{entries:?}"
+    );
+    assert!(
+        entries.iter().all(|e| e["storage"] == "file"),
+        "{entries:?}"
+    );
     assert_eq!(entries.len(), 2);
     let out = cached(&sts, home.path())
         .args(["cache", "clear", "--all"])
@@ -289,6 +297,90 @@ fn cache_list_and_clear() {
             .len(),
         0
     );
+}
+
+/// Listings are lists in every structured format, also with nothing cached yet.
+#[test]
+fn cache_list_of_nothing_is_an_empty_list() {
+    let home = tempfile::tempdir().unwrap();
+    for (format, want) in [("json", "[]\n"), ("yaml", "[]\n")] {
+        let out = Command::new(bin())
+            .env_clear()
+            .env("HOME", home.path())
+            .env("KUBECACHEDIR", home.path().join("never-created"))
+            .args(["cache", "list", "-o", format])
+            .output()
+            .unwrap();
+        assert_success(&out);
+        assert_eq!(stdout(&out), want, "{format}");
+    }
+    let out = Command::new(bin())
+        .args(["cache", "list", "-o", "xml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("[possible values: text, json, yaml]"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A process that finds the cache lock held (here by one slowed down in AssumeRole; in
+/// life, often one sitting at an MFA prompt) says once, after a second, which process it
+/// is waiting for; then it takes what that process cached.
+#[test]
+fn a_waiting_process_names_the_lock_holder_once() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    sts.admin_fault(
+        serde_json::json!({"mode": "slow", "delay_seconds": 5, "actions": ["AssumeRole"]}),
+    );
+    let args = ["token", "-i", "c", "-r", DEV_ROLE, "--cache"];
+    let first = cached(&sts, home.path())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let holder = first.id();
+    // Wait (bounded) until the first process holds a lock with its ID written in.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let pid_in_a_lock = || {
+        std::fs::read_dir(cache_dir(home.path()))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".lock"))
+            .any(|e| std::fs::read_to_string(e.path()).unwrap_or_default() == holder.to_string())
+    };
+    while !pid_in_a_lock() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no lock file names {holder}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = cached(&sts, home.path()).args(args).output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    assert_success(&first);
+    assert_success(&second);
+    let notice =
+        format!("waiting for aws-iam-authenticator process {holder}, which holds the cache lock");
+    let err = stderr(&second);
+    assert_eq!(err.matches(&notice).count(), 1, "{err}");
+    assert!(err.contains("MFA prompt"), "{err}");
+    assert!(
+        !stderr(&first).contains("waiting for"),
+        "{}",
+        stderr(&first)
+    );
+    assert_eq!(
+        sts.count("AssumeRole"),
+        1,
+        "the waiter reused the holder's session"
+    );
+    assert_eq!(stdout(&first), stdout(&second), "the same cached token");
 }
 
 #[test]
@@ -471,6 +563,105 @@ fn keyring_storage_with_the_secret_service() {
         ],
     )
     .unwrap();
+}
+
+/// `cache clear` removes the keyring items, not only the files; `cache list` shows both
+/// storages. Checked through the Secret Service itself: the cleared entries' record files
+/// are put back, and the keyring no longer answers for them.
+#[cfg(target_os = "linux")]
+#[test]
+fn cache_clear_removes_keyring_items() {
+    let Some(service) = SecretService::start() else {
+        panic!(
+            "dbus-daemon and gnome-keyring-daemon are needed: apt-get install dbus gnome-keyring (.ci/run installs them)"
+        );
+    };
+    let sts = StandIn::start();
+    let home = service.home.path();
+    let run = service.home.path().join("run");
+    let with_bus = |cmd: &mut Command| {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+            .env("XDG_RUNTIME_DIR", &run);
+    };
+    let keyring_args = [
+        "token",
+        "-i",
+        "kr",
+        "-r",
+        DEV_ROLE,
+        "--cache",
+        "--cache-storage",
+        "keyring",
+    ];
+    let mut cmd = cached(&sts, home);
+    with_bus(&mut cmd);
+    let first = mint(cmd.args(keyring_args));
+    let mut cmd = cached(&sts, home);
+    with_bus(&mut cmd);
+    mint(cmd.args(["token", "-i", "plain", "--cache"]));
+
+    let mut cmd = cached(&sts, home);
+    with_bus(&mut cmd);
+    let out = cmd.args(["cache", "list", "-o", "json"]).output().unwrap();
+    assert_success(&out);
+    let entries: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let storages: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["storage"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        storages.iter().filter(|s| s.1 == "keyring").count(),
+        2,
+        "token and role session in the keyring: {storages:?}"
+    );
+    assert!(storages.contains(&("token", "file")), "{storages:?}");
+
+    // The keyring items' names are not the files' names.
+    let mut saved = Vec::new();
+    for entry in std::fs::read_dir(cache_dir(home)).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let record: Value = serde_json::from_str(&text).unwrap();
+        if let Some(account) = record["keyring"].as_str() {
+            let kind = record["kind"].as_str().unwrap();
+            assert!(account.starts_with(&format!("{kind}/")), "{account}");
+            assert_ne!(format!("{account}.json"), name);
+            saved.push((entry.path(), text));
+        }
+    }
+    assert_eq!(saved.len(), 2);
+
+    let mut cmd = cached(&sts, home);
+    with_bus(&mut cmd);
+    let out = cmd.args(["cache", "clear", "--all"]).output().unwrap();
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("removed 3 cache entries"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Put the records back: only the keyring could still answer, and it must not.
+    for (path, text) in &saved {
+        std::fs::write(path, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+    let mut cmd = cached(&sts, home);
+    with_bus(&mut cmd);
+    let again = mint(cmd.args(keyring_args));
+    assert_ne!(again, first, "a cleared keyring item still answered");
+    assert_eq!(
+        sts.count("AssumeRole"),
+        2,
+        "the role session was cleared too"
+    );
 }
 
 /// Headless Linux store: the kernel's keyutils.

@@ -87,17 +87,31 @@ fn every_help_shows_examples() {
 
     let mut missing = Vec::new();
     for path in &paths {
-        let out = Command::new(env!("CARGO_BIN_EXE_aws-iam-authenticator"))
-            .args(path)
-            .arg("--help")
-            .env_remove("COMPLETE")
-            .output()
-            .unwrap();
+        let help_at = |columns: &str| {
+            let out = Command::new(env!("CARGO_BIN_EXE_aws-iam-authenticator"))
+                .args(path)
+                .arg("--help")
+                .env_remove("COMPLETE")
+                .env("COLUMNS", columns)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{path:?} --help: {out:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
         let shown = format!("{} --help", path.join(" "));
-        assert!(out.status.success(), "{shown}: {out:?}");
-        let help = String::from_utf8_lossy(&out.stdout);
-        if !help.contains("Examples:") {
+        let wide = help_at("300");
+        let Some((_, examples)) = wide.split_once("Examples:") else {
             missing.push(shown.trim().to_owned());
+            continue;
+        };
+        // Copy-paste must work on any terminal: every example line is printed whole,
+        // however narrow the terminal (clap would re-wrap `after_help`).
+        let narrow = help_at("40");
+        for line in examples.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(
+                narrow.lines().any(|l| l == line),
+                "{shown} at COLUMNS=40 does not print {line:?} whole:\n{narrow}"
+            );
         }
     }
     assert!(

@@ -584,3 +584,304 @@ fn dynamic_completion_protocol_is_answered() {
     assert_success(&out);
     assert!(stdout(&out).contains("#compdef aws-iam-authenticator"));
 }
+
+/// The fake kube-apiserver from `tests/support` that records every bearer token.
+struct Recorder {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+    port: u64,
+    ca_file: String,
+}
+
+impl Recorder {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ready = dir.path().join("ready.json");
+        let mut child = std::process::Command::new(python())
+            .args(["-m", "sts_standin.recorder", "--ready-file"])
+            .arg(&ready)
+            .arg("--cert-dir")
+            .arg(dir.path())
+            .env("PYTHONPATH", support_dir())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let info: Value = loop {
+            if let Some(v) = std::fs::read_to_string(&ready)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+            {
+                break v;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("recorder exited with {status}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "recorder did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        Recorder {
+            child,
+            port: info["port"].as_u64().unwrap(),
+            ca_file: info["ca_file"].as_str().unwrap().to_string(),
+            dir,
+        }
+    }
+
+    fn tokens(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("tokens.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One kubeconfig user (exec with `provideClusterInfo: true` and no `-i`) shared by two
+/// clusters, each with its own `client.authentication.k8s.io/exec` extension: kubectl
+/// 1.34 passes the extension, and each call's token is signed for that cluster's ID.
+#[test]
+fn kubectl_provide_cluster_info_gives_each_cluster_its_own_id() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let rec = Recorder::start();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", ALICE_AKID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", ALICE_SECRET.to_string()),
+        ("AWS_REGION", "us-west-2".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("HTTPS_PROXY", sts.proxy_url.clone()),
+        ("NO_PROXY", "127.0.0.1,localhost".to_string()),
+        ("AWS_CA_BUNDLE", sts.ca_file.display().to_string()),
+    ];
+    let env_yaml: String = env
+        .iter()
+        .map(|(k, v)| format!("      - name: {k}\n        value: \"{v}\"\n"))
+        .collect();
+    // The recorder's certificate names both 127.0.0.1 and localhost: two servers.
+    let cluster = |name: &str, host: &str, id: &str| {
+        format!(
+            "- name: {name}\n  cluster:\n    server: https://{host}:{port}\n    certificate-authority: {ca}\n    extensions:\n    - name: client.authentication.k8s.io/exec\n      extension:\n        clusterID: {id}\n",
+            port = rec.port,
+            ca = rec.ca_file
+        )
+    };
+    let kubeconfig = home.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n{}{}users:\n- name: iam\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {bin}\n      args: [token]\n      provideClusterInfo: true\n      interactiveMode: Never\n      env:\n{env_yaml}contexts:\n- name: blue\n  context: {{cluster: blue, user: iam}}\n- name: green\n  context: {{cluster: green, user: iam}}\ncurrent-context: blue\n",
+            cluster("blue", "127.0.0.1", "blue-cluster"),
+            cluster("green", "localhost", "green-cluster"),
+            bin = bin()
+        ),
+    )
+    .unwrap();
+    let kubectl_get = |context: &str| {
+        let out = std::process::Command::new(kubectl())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .args(["--context", context, "get", "--raw", "/version"])
+            .output()
+            .unwrap();
+        assert_success(&out);
+    };
+    kubectl_get("blue");
+    kubectl_get("green");
+    let tokens = rec.tokens();
+    assert_eq!(tokens.len(), 2, "one token per kubectl call: {tokens:?}");
+    for (token, mine, other) in [
+        (&tokens[0], "blue-cluster", "green-cluster"),
+        (&tokens[1], "green-cluster", "blue-cluster"),
+    ] {
+        assert_eq!(
+            identity(&sts.verify(home.path(), mine, token))["ARN"],
+            ALICE_ARN
+        );
+        // Signed for `mine` (x-k8s-aws-id is a signed header): STS refuses it for the other.
+        let out = sts.verify(home.path(), other, token);
+        assert!(!out.status.success(), "{mine}'s token passed as {other}");
+    }
+}
+
+/// A `-i` flag in the exec args beats the cluster's extension.
+#[test]
+fn cluster_id_flag_beats_the_exec_extension() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let token = mint(
+        with_alice(&mut sts.command(home.path()))
+            .env(
+                "KUBERNETES_EXEC_INFO",
+                r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false,"cluster":{"server":"https://x","config":{"clusterID":"from-extension"}}}}"#,
+            )
+            .args(["token", "-i", "from-flag"]),
+    );
+    identity(&sts.verify(home.path(), "from-flag", &token));
+    let token = mint(
+        with_alice(&mut sts.command(home.path()))
+            .env(
+                "KUBERNETES_EXEC_INFO",
+                r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false,"cluster":{"server":"https://x","config":{"clusterID":"from-extension"}}}}"#,
+            )
+            .args(["token"]),
+    );
+    identity(&sts.verify(home.path(), "from-extension", &token));
+}
+
+/// Bad flags are refused with one line naming the flag and the fix, before any network
+/// call (the stand-in sees nothing), and nothing on stdout.
+#[test]
+fn bad_flags_are_named_and_refused_before_any_network_call() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<&'a str>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            vec![],
+            vec!["-r", "dev"],
+            vec![
+                "--role: \"dev\" is not an IAM role ARN",
+                "arn:<partition>:iam::<12-digit account ID>:role/<name>",
+            ],
+        ),
+        (
+            vec![],
+            vec!["-r", "arn:aws:iam::111122223333:user/alice"],
+            vec!["--role:", "is not an IAM role ARN"],
+        ),
+        (
+            vec![("DEFAULT_ROLE", "arn:aws:iam::1234:role/x")],
+            vec![],
+            vec!["DEFAULT_ROLE: ", "is not an IAM role ARN"],
+        ),
+        (
+            vec![],
+            vec!["--profile", "nope"],
+            vec![
+                "--profile: AWS profile \"nope\" is not defined",
+                "pass --profile",
+            ],
+        ),
+        (
+            vec![("AWS_PROFILE", "nope")],
+            vec![],
+            vec!["AWS profile \"nope\" is not defined", "set AWS_PROFILE"],
+        ),
+        (
+            vec![],
+            vec!["-r", DEV_ROLE, "--role-duration", "5x"],
+            vec!["--role-duration: invalid duration \"5x\"", "90s, 5m"],
+        ),
+        (
+            vec![],
+            vec!["--cache", "--cache-margin", "1d"],
+            vec!["--cache-margin: invalid duration \"1d\""],
+        ),
+    ];
+    for (env, args, expected) in cases {
+        sts.reset();
+        let mut cmd = sts.command(home.path());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .args(["token", "-i", "c"])
+            .args(&args)
+            .env("KUBECACHEDIR", home.path().join("kcache"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{env:?} {args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{env:?} {args:?}: {err}");
+        for part in expected {
+            assert!(err.contains(part), "{env:?} {args:?}: {part:?} in {err}");
+        }
+        if !env.iter().any(|(k, _)| *k == "AWS_PROFILE") {
+            assert!(
+                !err.contains("AWS_PROFILE"),
+                "{args:?} names the flag: {err}"
+            );
+        }
+        assert!(stdout(&out).is_empty());
+        assert!(
+            sts.requests().is_empty(),
+            "{env:?} {args:?}: refused after calling STS: {:?}",
+            sts.requests()
+        );
+    }
+}
+
+/// `-l` offers text and json, but an unknown value warns and logs text, as upstream does,
+/// so a kubeconfig written for upstream keeps working.
+#[test]
+fn unknown_log_format_warns_and_carries_on() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let out = with_alice(&mut sts.command(home.path()))
+        .args(["-l", "logfmt", "token", "-i", "c"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("unknown log format"), "{err}");
+    assert!(err.contains("level=warning"), "text format: {err}");
+}
+
+/// `verify -o yaml` carries the same keys as upstream's JSON; an unknown `-o` is refused
+/// by clap with the valid values.
+#[test]
+fn verify_yaml_has_the_json_keys_and_unknown_formats_are_refused() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let token = mint(with_alice(&mut sts.command(home.path())).args(["token", "-i", "c"]));
+    let json = identity(&sts.verify(home.path(), "c", &token));
+    let out = sts
+        .command(home.path())
+        .args(["verify", "-i", "c", "-t", &token, "-o", "yaml"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let yaml = stdout(&out);
+    for key in [
+        "ARN",
+        "CanonicalARN",
+        "AccountID",
+        "UserID",
+        "SessionName",
+        "AccessKeyID",
+        "STSEndpoint",
+    ] {
+        let value = json[key].as_str().unwrap();
+        assert!(
+            yaml.lines()
+                .any(|l| l.starts_with(&format!("{key}: ")) && l.contains(value)),
+            "{key}: {value} in {yaml}"
+        );
+    }
+    let out = sts
+        .command(home.path())
+        .args(["verify", "-i", "c", "-t", &token, "-o", "wide"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("[possible values: text, json, yaml]"),
+        "{}",
+        stderr(&out)
+    );
+}

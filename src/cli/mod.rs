@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::Config;
 use crate::logging::{self, LogFormat};
@@ -18,8 +18,10 @@ use crate::logging::{self, LogFormat};
 mod add;
 mod cache;
 mod completion;
+mod help;
 #[cfg(feature = "server")]
 mod init;
+mod output;
 #[cfg(feature = "self-update")]
 mod self_update;
 #[cfg(feature = "server")]
@@ -58,20 +60,26 @@ pub struct Cli {
     pub(crate) command: Command,
 }
 
-/// Flags every subcommand accepts (cobra's persistent flags).
+/// The environment variable `-i/--cluster-id` reads (upstream's).
+pub(crate) const CLUSTER_ID_ENV: &str = "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID";
+
+/// Flags every subcommand accepts (cobra's persistent flags), listed under their own
+/// heading so each subcommand's own flags stand out.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// Load configuration from FILE (YAML or JSON; upstream's keys)
     #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 
-    /// Log format: text or json
+    /// Log format (another value logs a warning and uses text, as upstream does)
     #[arg(
         short = 'l',
         long = "log-format",
         global = true,
         default_value = "text",
-        value_name = "FORMAT"
+        value_name = "FORMAT",
+        value_parser = output::LogFormatParser
     )]
     pub(crate) log_format: String,
 
@@ -90,7 +98,7 @@ pub(crate) struct GlobalArgs {
         short = 'i',
         long = "cluster-id",
         global = true,
-        env = "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID",
+        env = CLUSTER_ID_ENV,
         value_name = "ID"
     )]
     pub(crate) cluster_id: Option<String>,
@@ -261,9 +269,9 @@ pub(crate) fn config_error(e: crate::config::ConfigError) -> CliError {
     CliError::from_error(e)
 }
 
-/// The clap command, for completions and man pages.
+/// The clap command, for completions and man pages: what [`run`] parses with.
 pub fn command() -> clap::Command {
-    Cli::command()
+    help::verbatim_examples(Cli::command())
 }
 
 /// Parses `args`, runs the subcommand and returns the process exit code.
@@ -272,10 +280,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = command()
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            help::print(&e);
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp
                 | clap::error::ErrorKind::DisplayVersion
@@ -364,12 +375,12 @@ mod tests {
 
     #[test]
     fn clap_definition_is_consistent() {
-        Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]
     fn help_shows_examples() {
-        let help = Cli::command().render_long_help().to_string();
+        let help = command().render_long_help().to_string();
         assert!(help.contains("Examples:"));
         assert!(help.contains("token -i my-cluster"));
     }

@@ -3,6 +3,7 @@
 use clap::Args;
 use time::OffsetDateTime;
 
+use super::output::{Format, yaml};
 use super::{CliError, Context, config_error, runtime};
 use crate::partition::Partition;
 use crate::token::HostPolicy;
@@ -24,9 +25,9 @@ pub(crate) struct VerifyArgs {
     #[arg(short = 't', long = "token", value_name = "TOKEN")]
     token: Option<String>,
 
-    /// Output format. Only `json` is supported currently.
+    /// Output format
     #[arg(short = 'o', long = "output", value_name = "FORMAT")]
-    output: Option<String>,
+    output: Option<Format>,
 
     /// The AWS partition. Must be one of: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc
     #[arg(long = "partition", value_name = "PARTITION")]
@@ -56,6 +57,7 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
         None => config
             .string("output")
             .map_err(config_error)?
+            .map(|o| Format::from_config(&o))
             .unwrap_or_default(),
     };
     let partition_id = match args.partition {
@@ -85,7 +87,9 @@ pub(crate) fn run(ctx: &Context, args: VerifyArgs) -> Result<(), CliError> {
             .map_err(fail)
     })?;
 
-    if output == "json" {
+    if output == Format::Yaml {
+        print!("{}", yaml(&identity)?);
+    } else if output == Format::Json {
         let mut buf = Vec::new();
         let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
         let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);

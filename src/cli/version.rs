@@ -3,6 +3,7 @@
 use clap::Args;
 
 use super::CliError;
+use super::output::DataFormat;
 use crate::version::INFO;
 
 /// Flags of `version`.
@@ -15,14 +16,14 @@ pub(crate) struct VersionArgs {
     #[arg(short = 's', long = "short")]
     short: bool,
 
-    /// Output format: json or yaml
+    /// Output format
     #[arg(
         short = 'o',
         long = "output",
         default_value = "json",
         value_name = "FORMAT"
     )]
-    output: String,
+    output: DataFormat,
 }
 
 pub(crate) fn run(args: &VersionArgs) -> Result<(), CliError> {
@@ -30,14 +31,9 @@ pub(crate) fn run(args: &VersionArgs) -> Result<(), CliError> {
         println!("{}", INFO.version);
         return Ok(());
     }
-    match args.output.as_str() {
-        "json" => println!("{}", INFO.to_json()),
-        "yaml" => print!("{}", INFO.to_yaml()),
-        other => {
-            return Err(CliError::new(format!(
-                "unknown version output {other:?}; use -o json or -o yaml"
-            )));
-        }
+    match args.output {
+        DataFormat::Json => println!("{}", INFO.to_json()),
+        DataFormat::Yaml => print!("{}", INFO.to_yaml()),
     }
     Ok(())
 }
