@@ -163,10 +163,10 @@ grep -q '^USER 10000:10000$' Dockerfile || fail "Dockerfile must run as 10000:10
 # --- crate contents ---------------------------------------------------------------------
 say "cargo package --list"
 list="$(cargo package --list --allow-dirty --quiet)" || fail "cargo package --list failed"
-for needed in src/main.rs completions/aws-iam-authenticator.bash LICENSE; do
+for needed in src/main.rs build.rs completions/aws-iam-authenticator.bash LICENSE; do
   grep -qx "$needed" <<<"$list" || fail "cargo package --list lacks $needed"
 done
-stray="$(grep -Ev '^(src/.*\.rs|completions/[^/]+|Cargo\.toml|Cargo\.toml\.orig|Cargo\.lock|LICENSE|README\.md|\.cargo_vcs_info\.json)$' <<<"$list" || true)"
+stray="$(grep -Ev '^(src/.*\.rs|build\.rs|completions/[^/]+|Cargo\.toml|Cargo\.toml\.orig|Cargo\.lock|LICENSE|README\.md|\.cargo_vcs_info\.json)$' <<<"$list" || true)"
 [ -z "$stray" ] || fail "cargo package would ship unexpected files: $stray"
 
 say "man pages (cargo run -p xtask -- man)"
