@@ -76,7 +76,7 @@ fn non_empty_env(name: &str) -> Option<String> {
 /// The commit from `cargo package`'s `.cargo_vcs_info.json`
 /// (`{"git": {"sha1": "…", "dirty": true}, "path_in_vcs": ""}`), read without a JSON
 /// parser: the first 40-hex string after `"sha1"`.
-fn tarball_commit(vcs_info: &str) -> String {
+pub(crate) fn tarball_commit(vcs_info: &str) -> String {
     let sha = vcs_info.find("\"sha1\"").and_then(|at| {
         vcs_info[at + 6..]
             .split('"')
@@ -111,7 +111,7 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
 /// work tree, and the re-run triggers for HEAD and its ref. `None` for a crate that merely
 /// sits inside some other repository (vendored), so it never reports that repository's
 /// commit.
-fn git_checkout(dir: &Path) -> Option<(String, Option<i64>)> {
+pub(crate) fn git_checkout(dir: &Path) -> Option<(String, Option<i64>)> {
     let top = git(dir, &["rev-parse", "--show-toplevel"])?;
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
@@ -154,7 +154,7 @@ fn watch_head(dir: &Path) {
 
 /// Seconds since the Unix epoch as `YYYY-MM-DDThh:mm:ssZ` (Howard Hinnant's
 /// days-to-civil algorithm; no date crate in a build script).
-fn rfc3339_utc(epoch: i64) -> String {
+pub(crate) fn rfc3339_utc(epoch: i64) -> String {
     let days = epoch.div_euclid(86_400);
     let secs = epoch.rem_euclid(86_400);
     let z = days + 719_468;
