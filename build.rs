@@ -142,7 +142,9 @@ fn watch_head(dir: &Path) {
     ];
     let Some(dirs) = git(dir, &args) else { return };
     let dirs: Vec<PathBuf> = dirs.lines().map(PathBuf::from).collect();
-    let [git_dir, common_dir] = dirs.as_slice() else { return };
+    let [git_dir, common_dir] = dirs.as_slice() else {
+        return;
+    };
     let mut watch = vec![git_dir.join("HEAD"), common_dir.join("packed-refs")];
     if let Some(branch) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
         watch.push(common_dir.join(branch));

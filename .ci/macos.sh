@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
 done
 
 # cc-rs asks xcrun for the macOS SDK unless SDKROOT is set. ring's C is built in its own
-# cross-building mode (RING_CORE_NOSTDLIBINC with -nostdlibinc: no libc headers, its own
+# cross-building mode (RING_CORE_NOSTDLIBINC, -nostdlibinc, -ffreestanding: no libc headers, its own
 # memcpy and assert) and then needs one SDK header, <TargetConditionals.h> (which Apple
 # platform this is); clang's builtin headers give it stdint.h and the like. A stand-in SDK
 # with that header for macOS (not iOS, not a simulator) lets clang compile ring for a type
@@ -64,7 +64,7 @@ SDKROOT="$(cd "$sdk" && pwd)"
 
 for t in "${checkable[@]}"; do
   env_t="${t//-/_}"
-  export "CC_${env_t}=clang" "AR_${env_t}=llvm-ar" "CFLAGS_${env_t}=-nostdlibinc -DRING_CORE_NOSTDLIBINC=1 -isystem $SDKROOT/usr/include"
+  export "CC_${env_t}=clang" "AR_${env_t}=llvm-ar" "CFLAGS_${env_t}=-ffreestanding -nostdlibinc -DRING_CORE_NOSTDLIBINC=1 -isystem $SDKROOT/usr/include"
   command -v llvm-ar >/dev/null 2>&1 || export "AR_${env_t}=ar"
   start=$SECONDS
   say "cargo clippy --target $t --all-targets --features self-update -- -D warnings"

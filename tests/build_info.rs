@@ -123,7 +123,10 @@ fn checkout_probe_only_answers_for_the_crates_own_checkout() {
             "HEAD"
         ])
     );
-    assert_eq!(build_script::git_checkout(&manifest_dir().join("src")), None);
+    assert_eq!(
+        build_script::git_checkout(&manifest_dir().join("src")),
+        None
+    );
     let outside = tempfile::tempdir().unwrap();
     assert_eq!(build_script::git_checkout(outside.path()), None);
 }
@@ -132,7 +135,8 @@ fn checkout_probe_only_answers_for_the_crates_own_checkout() {
 #[test]
 fn tarball_commit_comes_from_cargo_vcs_info() {
     let sha = "0123456789abcdef0123456789abcdef01234567";
-    let clean = format!("{{\n  \"git\": {{\n    \"sha1\": \"{sha}\"\n  }},\n  \"path_in_vcs\": \"\"\n}}");
+    let clean =
+        format!("{{\n  \"git\": {{\n    \"sha1\": \"{sha}\"\n  }},\n  \"path_in_vcs\": \"\"\n}}");
     assert_eq!(
         build_script::tarball_commit(&clean),
         format!("{sha} (source tarball)")
