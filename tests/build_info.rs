@@ -170,3 +170,108 @@ fn dates_are_utc_rfc3339() {
         assert_eq!(build_script::rfc3339_utc(epoch), want);
     }
 }
+
+/// build.rs itself, compiled with rustc and run the way cargo runs it, on the three kinds of
+/// source it can be given: the crate as `cargo package` makes it for crates.io (the
+/// packaged commit, marked as a tarball), a directory with no git metadata (says so), and
+/// the overrides (used as given).
+#[test]
+fn build_script_run_on_a_packaged_crate_and_on_bare_sources() {
+    let work = tempfile::tempdir().unwrap();
+    let script = work
+        .path()
+        .join(format!("build-script{}", std::env::consts::EXE_SUFFIX));
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .args(["--edition", "2024", "-o"])
+        .arg(&script)
+        .arg(manifest_dir().join("build.rs"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "rustc build.rs: {out:?}");
+    let run = |dir: &Path, env: &[(&str, &str)]| -> (String, String) {
+        let mut cmd = Command::new(&script);
+        cmd.env("CARGO_MANIFEST_DIR", dir);
+        for var in [
+            "AWS_IAM_AUTHENTICATOR_COMMIT",
+            "AWS_IAM_AUTHENTICATOR_BUILD_DATE",
+            "SOURCE_DATE_EPOCH",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.envs(env.iter().copied());
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "build script: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("cargo:rustc-env={key}=")))
+                .unwrap_or_else(|| panic!("no {key} in {text}"))
+                .to_owned()
+        };
+        (
+            value("AWS_IAM_AUTHENTICATOR_COMMIT"),
+            value("AWS_IAM_AUTHENTICATOR_BUILD_DATE"),
+        )
+    };
+
+    // What crates.io would get: `cargo package`, unpacked.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(manifest_dir())
+        .args([
+            "package",
+            "--no-verify",
+            "--allow-dirty",
+            "--quiet",
+            "--target-dir",
+        ])
+        .arg(work.path().join("target"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo package: {out:?}");
+    let crate_file = work.path().join(format!(
+        "target/package/aws-iam-authenticator-{}.crate",
+        env!("CARGO_PKG_VERSION")
+    ));
+    let out = Command::new("tar")
+        .arg("-xzf")
+        .arg(&crate_file)
+        .arg("-C")
+        .arg(work.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "tar: {out:?}");
+    let unpacked = work.path().join(format!(
+        "aws-iam-authenticator-{}",
+        env!("CARGO_PKG_VERSION")
+    ));
+    let head = git(&["rev-parse", "HEAD"]);
+    let (commit, date) = run(&unpacked, &[]);
+    assert!(
+        commit == format!("{head} (source tarball)")
+            || commit == format!("{head}-dirty (source tarball)"),
+        "{commit}"
+    );
+    assert_eq!(date, "unknown");
+    let (_, date) = run(&unpacked, &[("SOURCE_DATE_EPOCH", "1700000000")]);
+    assert_eq!(date, "2023-11-14T22:13:20Z");
+
+    // GitHub's "Download ZIP": no .git, no .cargo_vcs_info.json.
+    let bare = work.path().join("bare");
+    std::fs::create_dir(&bare).unwrap();
+    assert_eq!(
+        run(&bare, &[]),
+        ("unknown (source tarball)".to_owned(), "unknown".to_owned())
+    );
+    assert_eq!(
+        run(
+            &bare,
+            &[
+                ("AWS_IAM_AUTHENTICATOR_COMMIT", "abc123"),
+                ("AWS_IAM_AUTHENTICATOR_BUILD_DATE", "2026-01-02T03:04:05Z"),
+            ]
+        ),
+        ("abc123".to_owned(), "2026-01-02T03:04:05Z".to_owned())
+    );
+}
