@@ -228,15 +228,14 @@ fn build_script_run_on_a_packaged_crate_and_on_bare_sources() {
         .output()
         .unwrap();
     assert!(out.status.success(), "cargo package: {out:?}");
-    let crate_file = work.path().join(format!(
+    // Relative paths: GNU tar (Git for Windows' bash) reads `C:\…` as a remote host.
+    let crate_file = format!(
         "target/package/aws-iam-authenticator-{}.crate",
         env!("CARGO_PKG_VERSION")
-    ));
+    );
     let out = Command::new("tar")
-        .arg("-xzf")
-        .arg(&crate_file)
-        .arg("-C")
-        .arg(work.path())
+        .current_dir(work.path())
+        .args(["-xzf", &crate_file])
         .output()
         .unwrap();
     assert!(out.status.success(), "tar: {out:?}");
