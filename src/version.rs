@@ -1,8 +1,9 @@
 //! Build information for `aws-iam-authenticator version`.
 //!
-//! The commit and date come from the environment at build time
-//! (`AWS_IAM_AUTHENTICATOR_COMMIT`, `AWS_IAM_AUTHENTICATOR_BUILD_DATE`), which release
-//! builds set; a plain `cargo build` reports `unknown`.
+//! The commit and date are stamped by `build.rs` (`AWS_IAM_AUTHENTICATOR_COMMIT`,
+//! `AWS_IAM_AUTHENTICATOR_BUILD_DATE`): from a git checkout HEAD's commit (`-dirty` when
+//! the binary's sources differ from it) and its committer date, from a crates.io tarball
+//! the packaged commit marked `(source tarball)`. docs/release.md has the rules.
 
 use serde::Serialize;
 
@@ -12,10 +13,11 @@ pub struct Info {
     /// Semantic version of this build.
     #[serde(rename = "Version")]
     pub version: &'static str,
-    /// The git commit it was built from.
+    /// The git commit it was built from (see the module docs for the non-checkout forms).
     #[serde(rename = "Commit")]
     pub commit: &'static str,
-    /// When it was built.
+    /// The commit's date (or `SOURCE_DATE_EPOCH`), UTC RFC 3339: reproducible, unlike a
+    /// wall-clock build time.
     #[serde(rename = "Date")]
     pub date: &'static str,
 }
@@ -23,14 +25,8 @@ pub struct Info {
 /// This build's information.
 pub const INFO: Info = Info {
     version: env!("CARGO_PKG_VERSION"),
-    commit: match option_env!("AWS_IAM_AUTHENTICATOR_COMMIT") {
-        Some(c) => c,
-        None => "unknown",
-    },
-    date: match option_env!("AWS_IAM_AUTHENTICATOR_BUILD_DATE") {
-        Some(d) => d,
-        None => "unknown",
-    },
+    commit: env!("AWS_IAM_AUTHENTICATOR_COMMIT"),
+    date: env!("AWS_IAM_AUTHENTICATOR_BUILD_DATE"),
 };
 
 impl Info {

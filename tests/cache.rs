@@ -664,6 +664,17 @@ fn cache_clear_removes_keyring_items() {
     );
 }
 
+/// The macOS Keychain and the Windows Credential Manager: the user's own store, which the
+/// hosted CI runners have (.github/workflows/ci.yml, docs/release.md "Hosted CI"). A fresh
+/// runner holds no entry of ours, so the first call must reach STS and the second must not.
+#[cfg(any(target_os = "macos", windows))]
+#[test]
+fn keyring_storage_with_the_platform_store() {
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    keyring_round_trip(&sts, home.path(), &[]).unwrap();
+}
+
 /// Headless Linux store: the kernel's keyutils.
 #[cfg(target_os = "linux")]
 #[test]
