@@ -690,8 +690,13 @@ mod tests {
         assert_eq!(windows_acl::other_reader(cache.dir()).unwrap(), None);
         let now = OffsetDateTime::now_utc();
         let first = key(&["y"]);
-        cache.put(&first, &1, now + Duration::from_secs(600)).unwrap();
-        assert_eq!(windows_acl::other_reader(&cache.data_path(&first)).unwrap(), None);
+        cache
+            .put(&first, &1, now + Duration::from_secs(600))
+            .unwrap();
+        assert_eq!(
+            windows_acl::other_reader(&cache.data_path(&first)).unwrap(),
+            None
+        );
         // Loosen the directory: Cache::open refuses it, and a file written into it by a
         // cache opened before is still made private.
         windows_acl::grant_everyone_read(cache.dir(), true).unwrap();
@@ -699,10 +704,15 @@ mod tests {
         assert!(err.to_string().contains("rmdir /s /q"), "{err}");
         assert!(err.to_string().contains("list lets "), "{err}");
         let second = key(&["z"]);
-        cache.put(&second, &2, now + Duration::from_secs(600)).unwrap();
+        cache
+            .put(&second, &2, now + Duration::from_secs(600))
+            .unwrap();
         let data = cache.data_path(&second);
         assert_eq!(windows_acl::other_reader(&data).unwrap(), None);
-        assert_eq!(cache.get::<i32>(&second, now, DEFAULT_MARGIN).unwrap(), Some(2));
+        assert_eq!(
+            cache.get::<i32>(&second, now, DEFAULT_MARGIN).unwrap(),
+            Some(2)
+        );
         windows_acl::grant_everyone_read(&data, false).unwrap();
         let err = cache.get::<i32>(&second, now, DEFAULT_MARGIN).unwrap_err();
         assert!(err.to_string().contains("not private"), "{err}");

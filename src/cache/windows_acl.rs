@@ -17,6 +17,10 @@
 //! OpenSSH for Windows applies to private keys, and what a profile directory's own DACL
 //! holds. No DACL at all (everyone has access) fails. Deny entries are not credited: a
 //! check that might refuse a private file never accepts an exposed one.
+//!
+//! Under Wine the check is not made ([`under_wine`]): Wine keeps no ACLs on a Unix
+//! filesystem, it maps a DACL to the file's mode bits and back, so an owner-only DACL
+//! reads back as readable by the group and Everyone and every cache would be refused.
 #![allow(unsafe_code)]
 
 use std::ffi::c_void;
@@ -70,8 +74,7 @@ pub(super) fn make_private(path: &Path, container: bool) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `acl` was initialised above with room for exactly this ACE; the SID is valid.
-    if unsafe { AddAccessAllowedAceEx(acl, ACL_REVISION, flags, FILE_ALL_ACCESS, me.sid()) } == 0
-    {
+    if unsafe { AddAccessAllowedAceEx(acl, ACL_REVISION, flags, FILE_ALL_ACCESS, me.sid()) } == 0 {
         return Err(io::Error::last_os_error());
     }
     let name = wide(path);
@@ -95,6 +98,10 @@ pub(super) fn make_private(path: &Path, container: bool) -> io::Result<()> {
 /// `path`'s DACL lets read it (a name such as `Everyone` or `BUILTIN\Users`, else a SID
 /// string), or `None` when the object is private.
 pub(super) fn other_reader(path: &Path) -> io::Result<Option<String>> {
+    if under_wine() {
+        tracing::debug!(path = %path.display(), "Wine maps ACLs to Unix modes: DACL check skipped");
+        return Ok(None);
+    }
     let name = wide(path);
     let mut dacl: *mut ACL = ptr::null_mut();
     let mut descriptor: PSECURITY_DESCRIPTOR = ptr::null_mut();
@@ -152,6 +159,18 @@ pub(super) fn other_reader(path: &Path) -> io::Result<Option<String>> {
     Ok(None)
 }
 
+/// Whether this is Wine (its ntdll exports `wine_get_version`; Windows' does not).
+pub(super) fn under_wine() -> bool {
+    use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
+    let ntdll: Vec<u16> = "ntdll.dll".encode_utf16().chain([0]).collect();
+    // SAFETY: both names are NUL-terminated; ntdll is loaded in every process and the
+    // handle GetModuleHandleW returns needs no release.
+    unsafe {
+        let module = GetModuleHandleW(ntdll.as_ptr());
+        !module.is_null() && GetProcAddress(module, c"wine_get_version".as_ptr().cast()).is_some()
+    }
+}
+
 /// The current process's user (its token's `TokenUser`).
 struct CurrentUser {
     /// A TOKEN_USER and the SID it points to; u64 elements give TOKEN_USER's alignment.
@@ -176,8 +195,9 @@ impl CurrentUser {
         }
         let mut buf = vec![0u64; (len as usize).div_ceil(8)];
         // SAFETY: `buf` is writable for at least `len` bytes and 8-byte aligned.
-        if unsafe { GetTokenInformation(token.0, TokenUser, buf.as_mut_ptr().cast(), len, &mut len) }
-            == 0
+        if unsafe {
+            GetTokenInformation(token.0, TokenUser, buf.as_mut_ptr().cast(), len, &mut len)
+        } == 0
         {
             return Err(io::Error::last_os_error());
         }
@@ -283,8 +303,14 @@ pub(super) fn grant_everyone_read(path: &Path, inherit: bool) -> io::Result<()> 
     let mut everyone_len = SECURITY_MAX_SID_SIZE;
     let everyone_sid: PSID = everyone.as_mut_ptr().cast();
     // SAFETY: the buffer holds SECURITY_MAX_SID_SIZE bytes; no domain SID is needed.
-    if unsafe { CreateWellKnownSid(WinWorldSid, ptr::null_mut(), everyone_sid, &mut everyone_len) }
-        == 0
+    if unsafe {
+        CreateWellKnownSid(
+            WinWorldSid,
+            ptr::null_mut(),
+            everyone_sid,
+            &mut everyone_len,
+        )
+    } == 0
     {
         return Err(io::Error::last_os_error());
     }
