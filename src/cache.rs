@@ -593,8 +593,8 @@ fn keyring_entry(digest: &str) -> Result<keyring::Entry, CacheError> {
 
 #[cfg(feature = "keyring")]
 fn keyring_get(digest: &str) -> Result<Option<serde_json::Value>, CacheError> {
-    match keyring_entry(digest)?.get_password() {
-        Ok(text) => Ok(serde_json::from_str(&text).ok()),
+    match keyring_entry(digest)?.get_secret() {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(CacheError::Keyring(e.to_string())),
     }
@@ -602,8 +602,11 @@ fn keyring_get(digest: &str) -> Result<Option<serde_json::Value>, CacheError> {
 
 #[cfg(feature = "keyring")]
 fn keyring_set(digest: &str, value: &serde_json::Value) -> Result<(), CacheError> {
+    // Raw UTF-8 bytes, not `set_password`: on Windows that stores UTF-16, and a token
+    // (a presigned URL with a session token, ~1.8 KB) in UTF-16 overflows the Credential
+    // Manager's 2560-byte blob limit. Elsewhere the two store the same bytes.
     keyring_entry(digest)?
-        .set_password(&value.to_string())
+        .set_secret(value.to_string().as_bytes())
         .map_err(|e| CacheError::Keyring(e.to_string()))
 }
 

@@ -319,3 +319,59 @@ fn completion_powershell_and_version() {
     let version: Value = serde_json::from_str(stdout(&out).trim()).expect("version JSON");
     assert_eq!(version["Version"], env!("CARGO_PKG_VERSION"), "{version}");
 }
+
+/// `--cache-storage keyring` on Windows is the Credential Manager (the keyring crate's
+/// `windows-native` store: CredWriteW / CredReadW), which Wine implements.
+#[test]
+#[ignore = "needs the Windows build and Wine: .ci/windows.sh runs it"]
+fn keyring_storage_uses_the_credential_manager() {
+    let wine = wine();
+    let sts = StandIn::start();
+    let home = tempfile::tempdir().unwrap();
+    let kcache = home.path().join("kcache");
+    let cached = |args: &[&str]| {
+        let mut cmd = wine.command(&sts);
+        with_alice(&mut cmd)
+            .env("KUBECACHEDIR", win(&kcache))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let args = [
+        "token",
+        "-i",
+        "kr",
+        "-r",
+        DEV_ROLE,
+        "-s",
+        "keyring",
+        "--cache",
+        "--cache-storage",
+        "keyring",
+    ];
+    let first = token_of(&cached(&args));
+    let out = cached(&args);
+    let second = token_of(&out);
+    assert!(
+        second == first,
+        "the second call reads the token back from the keyring; stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(
+        second, first,
+        "the second call reads the token back from the keyring"
+    );
+    assert_eq!(sts.count("AssumeRole"), 1);
+    // On disk: metadata only, never the token.
+    let dir = kcache.join("aws-iam-authenticator");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!text.contains(&first), "{} holds the token", path.display());
+        assert!(!text.contains("\"secret\""), "{}: {text}", path.display());
+    }
+    // File storage does not see the keyring's secrets: a miss, so a new STS call.
+    let file_args = &args[..args.len() - 2];
+    let third = token_of(&cached(file_args));
+    assert_ne!(third, first);
+}
