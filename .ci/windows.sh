@@ -4,7 +4,7 @@
 #
 #   1. tools: the Rust target, MinGW-w64 and Wine 8 from Debian (installed when missing);
 #   2. a Wine prefix, cached in $AIA_CACHE/wine, plus bcryptprimitives.dll (below);
-#   3. the default client (keyring + self-update) cross-built;
+#   3. clippy for the target, and the default client (keyring + self-update) cross-built;
 #   4. the library's unit tests and tests/completions.rs as Windows programs under Wine
 #      (CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER);
 #   5. black box: tests/windows_wine.rs (on Linux) drives the Windows .exe under Wine
@@ -73,6 +73,9 @@ WINESERVER=/usr/lib/wine/wineserver64
 "$WINESERVER" -p </dev/null >/dev/null 2>&1
 trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
 
+part "clippy for $TARGET (the Windows-only code: cache ACLs, cfg(windows) paths)"
+cargo clippy --locked --target "$TARGET" --features "$FEATURES" --all-targets -- -D warnings
+
 part "cross-build the client (features keyring, $FEATURES) for $TARGET"
 cargo build --locked --target "$TARGET" --features "$FEATURES" --bin aws-iam-authenticator
 exe="$CARGO_TARGET_DIR/$TARGET/debug/aws-iam-authenticator.exe"
@@ -90,8 +93,9 @@ cargo test --locked --target "$TARGET" --features "$FEATURES" --lib --test compl
 unset CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER
 
 part "black box: the Windows client under Wine, its tokens verified by the Linux build"
+# --features server: the Linux build .ci/run's main test step has just made (no rebuild).
 AIA_WINDOWS_EXE="$exe" AIA_WINE="$WINE" \
-  cargo test --locked --test windows_wine -- --ignored
+  cargo test --locked --features server --test windows_wine -- --ignored
 
 part ""
 printf -- '--> windows: all passed in %ds\n' $((SECONDS - START))
