@@ -71,7 +71,9 @@ cmp -s "$dll" "$sys32/bcryptprimitives.dll" || cp "$dll" "$sys32/bcryptprimitive
 # stopped on exit.
 WINESERVER=/usr/lib/wine/wineserver64
 "$WINESERVER" -p </dev/null >/dev/null 2>&1
-trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
+# -w: wait until it has gone, so a run started right after this one does not meet a
+# wineserver that is still shutting down.
+trap '"$WINESERVER" -k 2>/dev/null; "$WINESERVER" -w 2>/dev/null || true' EXIT
 
 part "clippy for $TARGET (the Windows-only code: cache ACLs, cfg(windows) paths)"
 cargo clippy --locked --target "$TARGET" --features "$FEATURES" --all-targets -- -D warnings
