@@ -70,7 +70,8 @@ cmp -s "$dll" "$sys32/bcryptprimitives.dll" || cp "$dll" "$sys32/bcryptprimitive
 # One wineserver for every program below (each would otherwise start and stop its own);
 # stopped on exit.
 WINESERVER=/usr/lib/wine/wineserver64
-"$WINESERVER" -p </dev/null >/dev/null 2>&1
+# (It fails when one is already running for this prefix: that one serves instead.)
+"$WINESERVER" -p </dev/null >/dev/null 2>&1 || true
 # -w: wait until it has gone, so a run started right after this one does not meet a
 # wineserver that is still shutting down.
 trap '"$WINESERVER" -k 2>/dev/null; "$WINESERVER" -w 2>/dev/null || true' EXIT
