@@ -30,6 +30,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+#[cfg(windows)]
+mod windows_acl;
+
 /// Environment variable that moves kubectl-plugin caches (as kubectl and kubelogin use it).
 pub const KUBECACHEDIR: &str = "KUBECACHEDIR";
 /// Upstream's cache-file variable; its directory holds our cache.
@@ -214,6 +217,13 @@ pub enum CacheError {
         /// Its mode.
         mode: u32,
     },
+    /// Windows: the access control list lets another account read the directory or file.
+    NotPrivateAcl {
+        /// The path.
+        path: PathBuf,
+        /// The account that can read it.
+        reader: String,
+    },
     /// No home directory to put the cache in.
     NoHome,
     /// Filesystem error.
@@ -243,6 +253,13 @@ impl fmt::Display for CacheError {
                 path.display(),
                 mode & 0o7777,
                 if path.is_dir() { "700" } else { "600" },
+                path.display()
+            ),
+            CacheError::NotPrivateAcl { path, reader } => write!(
+                f,
+                "cache {} is not private (its access control list lets {reader} read it); refusing to use it: delete it (`{} \"{}\"`) and it is created again, private",
+                path.display(),
+                if path.is_dir() { "rmdir /s /q" } else { "del" },
                 path.display()
             ),
             CacheError::NoHome => {
@@ -350,9 +367,21 @@ fn check_private(path: &Path) -> Result<(), CacheError> {
     Ok(())
 }
 
-#[cfg(not(unix))]
+/// Windows: the DACL must not let anyone but the user, SYSTEM and Administrators read
+/// (see `windows_acl`).
+#[cfg(windows)]
+fn check_private(path: &Path) -> Result<(), CacheError> {
+    match windows_acl::other_reader(path).map_err(io_err(path))? {
+        None => Ok(()),
+        Some(reader) => Err(CacheError::NotPrivateAcl {
+            path: path.to_path_buf(),
+            reader,
+        }),
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 fn check_private(_path: &Path) -> Result<(), CacheError> {
-    // Windows: the directory lives in the user's profile, which only they can read.
     Ok(())
 }
 
@@ -372,7 +401,12 @@ fn create_private_dir(dir: &Path) -> Result<(), CacheError> {
             .or_else(|e| if dir.is_dir() { Ok(()) } else { Err(e) })
             .map_err(io_err(dir))
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        windows_acl::make_private(dir, true).map_err(io_err(dir))
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         fs::create_dir_all(dir).map_err(io_err(dir))
     }
@@ -389,7 +423,14 @@ fn open_private(path: &Path, write: bool) -> std::io::Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path)
+    let file = options.open(path)?;
+    // Windows: owner-only before anything is written (the directory's inherited entry
+    // already is; this also holds in a directory someone loosened).
+    #[cfg(windows)]
+    if write {
+        windows_acl::make_private(path, false)?;
+    }
+    Ok(file)
 }
 
 impl Cache {
@@ -672,8 +713,8 @@ fn keyring_entry(account: &str) -> Result<keyring::Entry, CacheError> {
 
 #[cfg(feature = "keyring")]
 fn keyring_get(account: &str) -> Result<Option<serde_json::Value>, CacheError> {
-    match keyring_entry(account)?.get_password() {
-        Ok(text) => Ok(serde_json::from_str(&text).ok()),
+    match keyring_entry(account)?.get_secret() {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(CacheError::Keyring(e.to_string())),
     }
@@ -681,8 +722,11 @@ fn keyring_get(account: &str) -> Result<Option<serde_json::Value>, CacheError> {
 
 #[cfg(feature = "keyring")]
 fn keyring_set(account: &str, value: &serde_json::Value) -> Result<(), CacheError> {
+    // Raw UTF-8 bytes, not `set_password`: on Windows that stores UTF-16, and a token
+    // (a presigned URL with a session token, ~1.8 KB) in UTF-16 overflows the Credential
+    // Manager's 2560-byte blob limit. Elsewhere the two store the same bytes.
     keyring_entry(account)?
-        .set_password(&value.to_string())
+        .set_secret(value.to_string().as_bytes())
         .map_err(|e| CacheError::Keyring(e.to_string()))
 }
 
@@ -767,6 +811,49 @@ mod tests {
         fs::set_permissions(cache.dir(), fs::Permissions::from_mode(0o755)).unwrap();
         let err = Cache::open(cache.dir().to_path_buf(), Storage::File).unwrap_err();
         assert!(err.to_string().contains("chmod 700"), "{err}");
+    }
+
+    /// The Windows analogue: owner-only DACLs, set even where the parent would hand down
+    /// an entry for Everyone, and a DACL that lets Everyone read is refused.
+    #[cfg(windows)]
+    #[test]
+    fn files_are_private_and_lax_ones_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        // A parent whose DACL hands Everyone read access down to new files and directories.
+        windows_acl::grant_everyone_read(dir.path(), true).unwrap();
+        // (The account's name is localised; English Windows and Wine say `Everyone`.)
+        assert!(windows_acl::other_reader(dir.path()).unwrap().is_some());
+        let cache = Cache::open(dir.path().join("c"), Storage::File).unwrap();
+        assert_eq!(windows_acl::other_reader(cache.dir()).unwrap(), None);
+        let now = OffsetDateTime::now_utc();
+        let first = key(&["y"]);
+        cache
+            .put(&first, &1, now + Duration::from_secs(600))
+            .unwrap();
+        assert_eq!(
+            windows_acl::other_reader(&cache.data_path(&first)).unwrap(),
+            None
+        );
+        // Loosen the directory: Cache::open refuses it, and a file written into it by a
+        // cache opened before is still made private.
+        windows_acl::grant_everyone_read(cache.dir(), true).unwrap();
+        let err = Cache::open(cache.dir().to_path_buf(), Storage::File).unwrap_err();
+        assert!(err.to_string().contains("rmdir /s /q"), "{err}");
+        assert!(err.to_string().contains("list lets "), "{err}");
+        let second = key(&["z"]);
+        cache
+            .put(&second, &2, now + Duration::from_secs(600))
+            .unwrap();
+        let data = cache.data_path(&second);
+        assert_eq!(windows_acl::other_reader(&data).unwrap(), None);
+        assert_eq!(
+            cache.get::<i32>(&second, now, DEFAULT_MARGIN).unwrap(),
+            Some(2)
+        );
+        windows_acl::grant_everyone_read(&data, false).unwrap();
+        let err = cache.get::<i32>(&second, now, DEFAULT_MARGIN).unwrap_err();
+        assert!(err.to_string().contains("not private"), "{err}");
+        assert!(err.to_string().contains("`del "), "{err}");
     }
 
     #[test]

@@ -503,6 +503,9 @@ impl Drop for SecretService {
     }
 }
 
+// Used by the Linux keyring tests below (Secret Service, keyutils); Windows' Credential
+// Manager is exercised by tests/windows_wine.rs.
+#[cfg(target_os = "linux")]
 fn keyring_round_trip(sts: &StandIn, home: &Path, env: &[(&str, &str)]) -> Result<(), String> {
     let args = [
         "token",

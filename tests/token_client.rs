@@ -265,6 +265,9 @@ fn session_name_and_forwarding_are_exclusive() {
     );
 }
 
+// The credential process is a `#!/bin/sh` script made executable with a Unix mode: Unix
+// only (on Windows the SDK runs it through `cmd.exe /C`, which cannot run a shell script).
+#[cfg(unix)]
 #[test]
 fn credential_process_profile() {
     let sts = StandIn::start();
