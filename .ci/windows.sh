@@ -4,11 +4,15 @@
 #
 #   1. tools: the Rust target, MinGW-w64 and Wine 8 from Debian (installed when missing);
 #   2. a Wine prefix, cached in $AIA_CACHE/wine, plus bcryptprimitives.dll (below);
-#   3. clippy for the target, and the default client (keyring + self-update) cross-built;
+#   3. the default client (keyring + self-update) cross-built;
 #   4. the library's unit tests and tests/completions.rs as Windows programs under Wine
 #      (CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER);
 #   5. black box: tests/windows_wine.rs (on Linux) drives the Windows .exe under Wine
 #      against the STS stand-in, and the Linux build's `verify` checks its tokens.
+#
+# `.ci/windows.sh lint` instead runs only clippy -D warnings for the target (the Windows-only
+# code: cache ACLs, cfg(windows) paths); .ci/run calls it with the macOS lints, late and
+# within its time budget.
 #
 # Idempotent; each part prints how long it took. Needs tests/support/setup-env.sh's
 # environment (the stand-in's Python) for part 5; .ci/run sources it before calling this.
@@ -47,6 +51,13 @@ if [[ ! -d "$(rustc --print sysroot)/lib/rustlib/$TARGET/lib" ]]; then
 fi
 "$WINE" --version
 
+if [[ ${1:-} == lint ]]; then
+  part "clippy for $TARGET (the Windows-only code: cache ACLs, cfg(windows) paths)"
+  cargo clippy --locked --target "$TARGET" --features "$FEATURES" --all-targets -- -D warnings
+  part ""
+  exit 0
+fi
+
 part "Wine prefix ($AIA_CACHE/wine)"
 export WINEPREFIX="$AIA_CACHE/wine"
 export WINEARCH=win64
@@ -75,9 +86,6 @@ WINESERVER=/usr/lib/wine/wineserver64
 # -w: wait until it has gone, so a run started right after this one does not meet a
 # wineserver that is still shutting down.
 trap '"$WINESERVER" -k 2>/dev/null; "$WINESERVER" -w 2>/dev/null || true' EXIT
-
-part "clippy for $TARGET (the Windows-only code: cache ACLs, cfg(windows) paths)"
-cargo clippy --locked --target "$TARGET" --features "$FEATURES" --all-targets -- -D warnings
 
 part "cross-build the client (features keyring, $FEATURES) for $TARGET"
 cargo build --locked --target "$TARGET" --features "$FEATURES" --bin aws-iam-authenticator
