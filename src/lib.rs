@@ -20,6 +20,8 @@
 //! * [`arn`] canonicalises the ARN that STS returns; [`partition`] knows which STS hosts
 //!   belong to which AWS partition.
 //! * [`config`] reads upstream's configuration file.
+//! * [`diagnose`] turns an error's source chain into one line naming the problem and
+//!   the fix; `doctor` checks what `token` would do.
 //! * With the `server` cargo feature, `server` is the token-review webhook and `mapper`
 //!   maps verified identities to Kubernetes users.
 #![forbid(unsafe_code)]
@@ -31,6 +33,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod diagnose;
 pub mod exec_credential;
 pub(crate) mod gofmt;
 #[cfg(feature = "server")]
