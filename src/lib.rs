@@ -34,6 +34,7 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod diagnose;
+pub mod doctor;
 pub mod exec_credential;
 pub(crate) mod gofmt;
 #[cfg(feature = "server")]

@@ -18,6 +18,7 @@ use crate::logging::{self, LogFormat};
 mod add;
 mod cache;
 mod completion;
+mod doctor;
 #[cfg(feature = "server")]
 mod init;
 #[cfg(feature = "self-update")]
@@ -109,6 +110,8 @@ pub(crate) enum Command {
     Cache(cache::CacheArgs),
     /// Verify a token for debugging purposes
     Verify(verify::VerifyArgs),
+    /// Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig
+    Doctor(doctor::DoctorArgs),
     /// Version will output the current build information
     Version(version::VersionArgs),
     /// Run a webhook validation server suitable that validates tokens using AWS IAM
@@ -336,6 +339,7 @@ fn execute(cli: Cli) -> Result<(), CliError> {
     match command {
         Command::Token(args) => token::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Cache(args) => cache::run(&ctx, args),
         #[cfg(feature = "server")]
         Command::Server(args) => server::run(&ctx, args),

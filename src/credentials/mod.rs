@@ -137,6 +137,16 @@ pub async fn load_profiles(profile: Option<&str>) -> Result<ProfileSet, Credenti
 impl AwsContext {
     /// Loads profiles, resolves region and endpoint flavour, and builds the SDK config.
     pub async fn load(options: &LoadOptions) -> Result<Self, CredentialsError> {
+        Self::load_with(options, true).await
+    }
+
+    /// [`AwsContext::load`] without asking EC2 instance metadata for the region (no
+    /// network call at all: `doctor --offline`); the region falls back to `us-east-1`.
+    pub async fn load_without_imds(options: &LoadOptions) -> Result<Self, CredentialsError> {
+        Self::load_with(options, false).await
+    }
+
+    async fn load_with(options: &LoadOptions, ask_imds: bool) -> Result<Self, CredentialsError> {
         let tls = tls_context()?;
         let http = sdk_http_client(&tls, true);
         let explicit_profile = options
@@ -168,7 +178,7 @@ impl AwsContext {
             .filter(|r| !r.is_empty())
         {
             (r.to_string(), RegionSource::Profile)
-        } else if let Some(r) = imds_region(&tls).await {
+        } else if ask_imds && let Some(r) = imds_region(&tls).await {
             (r, RegionSource::Imds)
         } else {
             // Upstream logs this at info on every call; off EC2 that is noise on every
