@@ -531,10 +531,12 @@ fn unloaded(e: &CredentialsError, options: &DoctorOptions) -> Report {
 
 fn credentials_ok(source: &Source, c: &Credentials, now: OffsetDateTime) -> Check {
     let Some(expiry) = c.expiry().map(OffsetDateTime::from) else {
-        return Check::ok(
-            "credentials",
-            format!("{}; they do not expire", source.description),
-        );
+        let expiry = if c.session_token().is_some() {
+            "their expiry is not known"
+        } else {
+            "long-term keys, they do not expire"
+        };
+        return Check::ok("credentials", format!("{}; {expiry}", source.description));
     };
     let left = expiry - now;
     let summary = format!(
@@ -853,7 +855,11 @@ pub fn clock_check(date: Option<SystemTime>, sent: SystemTime, received: SystemT
     };
     let secs = skew.as_secs();
     let direction = if ahead { "ahead of" } else { "behind" };
-    let summary = format!("this machine's clock is {secs}s {direction} STS's");
+    let summary = if secs < 2 {
+        "this machine's clock matches STS's (within 2s)".to_string()
+    } else {
+        format!("this machine's clock is {secs}s {direction} STS's")
+    };
     let check = if skew > SKEW_FAIL {
         Check::fail("clock", summary, CLOCK_FIX).detail("class", Class::ClockSkew.name())
     } else if skew > SKEW_WARN {

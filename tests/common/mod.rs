@@ -206,6 +206,21 @@ impl StandIn {
         );
     }
 
+    /// Everything `/_standin/calls` reports (counts, requests, connects, ...).
+    pub fn calls(&self) -> Value {
+        self.admin("GET", "/_standin/calls", "")
+    }
+
+    /// Sets the stand-in's clock to `offset_seconds` from real time (its `Date` header,
+    /// URL and session expiry follow it).
+    pub fn clock_offset(&self, offset_seconds: i64) {
+        self.admin(
+            "POST",
+            "/_standin/clock",
+            &json!({ "offset_seconds": offset_seconds }).to_string(),
+        );
+    }
+
     /// A fault with every option of the admin API (`count`, `actions`, ...).
     pub fn admin_fault(&self, fault: Value) {
         self.admin("POST", "/_standin/fault", &fault.to_string());
