@@ -346,7 +346,7 @@ pub struct RequestTarget {
     /// `host:port` of the proxy the request went through (never its credentials), or
     /// `None` when it connected directly.
     pub proxy: Option<String>,
-    source: Box<dyn std::error::Error + Send + Sync>,
+    pub(crate) source: Box<dyn std::error::Error + Send + Sync>,
 }
 
 impl fmt::Display for RequestTarget {
