@@ -145,6 +145,16 @@ impl Check {
             .detail("class", d.class.name())
     }
 
+    /// A failure from an error whose text is `problem; fix` (the credential errors that
+    /// come before any call): the two halves go to `summary` and `fix`, so the text line
+    /// reads exactly as `token`'s error.
+    fn fail_text(id: &'static str, text: &str) -> Self {
+        match text.split_once("; ") {
+            Some((summary, fix)) => Self::fail(id, summary, fix),
+            None => Self::fail(id, text, ""),
+        }
+    }
+
     fn with_fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = fix.into();
         self
@@ -386,7 +396,7 @@ pub async fn run(options: &DoctorOptions) -> Report {
             profile: aws.profile_name().to_string(),
             detail: String::new(),
         };
-        Check::fail("credentials", e.to_string(), "")
+        Check::fail_text("credentials", &e.to_string())
     } else if options.offline && source.needs_network {
         Check::skipped(
             "credentials",
@@ -449,7 +459,7 @@ pub async fn run(options: &DoctorOptions) -> Report {
                             Check::diagnosed("role", "", d)
                         }
                         Some(d) => Check::diagnosed("role", &format!("cannot assume {role}: "), d),
-                        None => Check::fail("role", e.to_string(), ""),
+                        None => Check::fail_text("role", &e.to_string()),
                     }
                     .detail("roleArn", role.as_str())
                 }
@@ -514,7 +524,7 @@ fn unloaded(e: &CredentialsError, options: &DoctorOptions) -> Report {
     let mut checks = Vec::new();
     for id in CHECK_IDS {
         let check = match *id {
-            id if id == failed_id => Check::fail(id, e.to_string(), ""),
+            id if id == failed_id => Check::fail_text(id, &e.to_string()),
             "proxy" => proxy_check(None),
             "cache" => cache_check(
                 options.cluster_id.as_deref(),
@@ -566,7 +576,7 @@ fn credentials_ok(source: &Source, c: &Credentials, now: OffsetDateTime) -> Chec
 fn credentials_failed(e: &CredentialsError) -> Check {
     match e.diagnosis() {
         Some(d) => Check::diagnosed("credentials", "failed to load AWS credentials: ", d),
-        None => Check::fail("credentials", e.to_string(), ""),
+        None => Check::fail_text("credentials", &e.to_string()),
     }
 }
 

@@ -491,3 +491,35 @@ fn the_cache_check_lists_this_clusters_tokens() {
         assert!(line.contains("run `chmod 700 "), "{line}");
     }
 }
+
+#[test]
+fn an_unknown_profile_fails_credentials_and_skips_what_needs_it() {
+    let sts = StandIn::start_with(config());
+    let home = tempfile::tempdir().unwrap();
+    sts.reset();
+    let out = doctor(&sts, home.path())
+        .args(["--profile", "nope", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, IDS);
+    assert_eq!(report["checks"][0]["status"], "fail");
+    assert_eq!(
+        report["checks"][0]["summary"],
+        "AWS profile \"nope\" is not defined in ~/.aws/config or ~/.aws/credentials"
+    );
+    assert_eq!(
+        report["checks"][0]["fix"],
+        "set AWS_PROFILE to one of `aws configure list-profiles`"
+    );
+    assert_eq!(report["checks"][6]["status"], "skipped");
+    assert_eq!(report["checks"][4]["status"], "ok");
+    assert_eq!(sts.count("GetCallerIdentity"), 0);
+}

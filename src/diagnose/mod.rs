@@ -440,15 +440,15 @@ fn transport(chain: &[&(dyn Error + 'static)]) -> Option<Diagnosis> {
 
 /// The TLS failure in words: the server build's own wording when the connector added it,
 /// else rustls's.
+/// An unknown issuer is always worded the same (both builds, every endpoint), so the
+/// line is one a person can search for.
 fn tls_reason(chain: &[&(dyn Error + 'static)], tls: &rustls::Error) -> String {
-    if let Some(failure) = find::<crate::aws_http::TlsFailure>(chain) {
-        return failure.reason.clone();
+    if let rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) = tls {
+        return "certificate signed by unknown authority".to_string();
     }
-    match tls {
-        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
-            "certificate signed by unknown authority".to_string()
-        }
-        other => other.to_string(),
+    match find::<crate::aws_http::TlsFailure>(chain) {
+        Some(failure) => failure.reason.clone(),
+        None => tls.to_string(),
     }
 }
 
