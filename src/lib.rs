@@ -35,6 +35,7 @@ pub mod exec_credential;
 pub(crate) mod gofmt;
 #[cfg(feature = "server")]
 pub mod kube_client;
+pub mod kubeconfig;
 pub mod logging;
 #[cfg(feature = "server")]
 pub mod mapper;
