@@ -12,8 +12,11 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod add;
+pub mod describe;
 pub mod detect;
 pub mod file;
+pub mod migrate;
 pub mod node;
 
 pub use detect::{ExecKind, ExecUser, scan};
