@@ -164,7 +164,10 @@ impl Kubeconfig {
 
     /// The file's new text: the leading comments, then the document.
     pub fn render(&self) -> Result<String, KubeconfigError> {
-        let body = serde_saphyr::to_string(&self.root)
+        // Plain scalars as kubectl writes them: no folded (`>-`) style for the long
+        // base64 certificate data.
+        let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
+        let body = serde_saphyr::to_string_with_options(&self.root, options)
             .map_err(|e| KubeconfigError::Render(e.to_string()))?;
         Ok(format!("{}{}", self.header, body))
     }
