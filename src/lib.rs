@@ -20,6 +20,8 @@
 //! * [`arn`] canonicalises the ARN that STS returns; [`partition`] knows which STS hosts
 //!   belong to which AWS partition.
 //! * [`config`] reads upstream's configuration file.
+//! * [`kubeconfig`] writes kubeconfig entries for EKS clusters (`kubeconfig add`) and moves
+//!   `aws eks get-token` / upstream exec users to this binary (`kubeconfig migrate`).
 //! * With the `server` cargo feature, `server` is the token-review webhook and `mapper`
 //!   maps verified identities to Kubernetes users.
 #![forbid(unsafe_code)]

@@ -202,7 +202,7 @@ fn migrate(args: MigrateArgs) -> Result<(), CliError> {
     let backup = backup(&path, time::OffsetDateTime::now_utc()).map_err(CliError::from_error)?;
     config.write(&plan.new_text).map_err(CliError::from_error)?;
     for change in &plan.changes {
-        println!("migrated user {} ({:?})", change.user, change.from);
+        println!("migrated user {} (was {})", change.user, change.from);
     }
     println!("backup: {}", backup.display());
     println!("to undo: mv {} {}", backup.display(), shown);

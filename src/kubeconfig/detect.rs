@@ -25,6 +25,17 @@ pub enum ExecKind {
     Other,
 }
 
+impl std::fmt::Display for ExecKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ExecKind::ThisBinary => "this aws-iam-authenticator",
+            ExecKind::Upstream => "upstream aws-iam-authenticator",
+            ExecKind::AwsCli => "aws eks get-token",
+            ExecKind::Other => "another credential plugin",
+        })
+    }
+}
+
 /// A kubeconfig user with an `exec` block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecUser {

@@ -123,7 +123,14 @@ impl Kubeconfig {
         let root: Node = serde_saphyr::from_str(text).map_err(|e| {
             let line = e.location().map(|l| l.line()).filter(|l| *l > 0);
             // The library's message can carry a source snippet on further lines.
-            let reason = e.to_string().lines().next().unwrap_or_default().to_string();
+            let first = e.to_string().lines().next().unwrap_or_default().to_string();
+            // `error: line 4 column 12: unclosed bracket '['`: the position is ours to print.
+            let reason = first.strip_prefix("error: ").unwrap_or(&first);
+            let reason = match reason.split_once(": ") {
+                Some((pos, rest)) if pos.starts_with("line ") => rest,
+                _ => reason,
+            }
+            .to_string();
             bad(line, reason)
         })?;
         let root = match root {
