@@ -9,11 +9,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use aws_iam_authenticator::mapper::ec2::{CallObserver, Ec2PrivateDns, Ec2Settings};
 use common::moto::Moto;
