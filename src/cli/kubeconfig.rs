@@ -44,7 +44,24 @@ enum Action {
     Migrate(MigrateArgs),
 }
 
+const ADD_EXAMPLES: &str = "\
+Examples:
+  # Write ~/.kube/config (or the first KUBECONFIG file) for cluster dev, and switch to it
+  aws-iam-authenticator kubeconfig add --cluster dev --region eu-west-1
+
+  # Show the result without writing it
+  aws-iam-authenticator kubeconfig add --cluster dev --alias dev --dry-run";
+
+const MIGRATE_EXAMPLES: &str = "\
+Examples:
+  # Show what would change
+  aws-iam-authenticator kubeconfig migrate --dry-run
+
+  # Rewrite without asking (keeps FILE.bak-<time> and prints how to undo)
+  aws-iam-authenticator kubeconfig migrate --yes --kubeconfig ~/.kube/config";
+
 #[derive(Debug, Args)]
+#[command(after_help = ADD_EXAMPLES)]
 struct AddArgs {
     /// The EKS cluster's name
     #[arg(long = "cluster", value_name = "NAME")]
@@ -76,6 +93,7 @@ struct AddArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = MIGRATE_EXAMPLES)]
 struct MigrateArgs {
     /// Rewrite without asking
     #[arg(short = 'y', long = "yes")]
