@@ -203,6 +203,9 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> KubeconfigError + '_ 
 /// Temp file next to `path` (same filesystem, so `rename` is atomic), same mode as the
 /// existing file or `0600`, flushed to disk, then renamed over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), KubeconfigError> {
+    // A symlinked kubeconfig (dotfiles) is written where it points, and stays a link.
+    let target = fs::canonicalize(path).ok();
+    let path = target.as_deref().unwrap_or(path);
     let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(d) => d.to_path_buf(),
         None => PathBuf::from("."),
@@ -365,6 +368,24 @@ mod tests {
         assert_eq!(fs::read_to_string(&path).unwrap(), "a: 2\n");
         // No temp file left behind.
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_stay_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        let link = dir.path().join("config");
+        fs::write(&real, "a: 1\n").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomically(&link, b"a: 2\n").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&real).unwrap(), "a: 2\n");
     }
 
     #[test]
