@@ -147,7 +147,9 @@ fn entry_name(entry: &Node) -> Option<&str> {
 /// replaced otherwise. Returns whether an entry was updated.
 fn upsert(config: &mut Kubeconfig, key: &str, inner: &str, entry: Node, merge_inner: bool) -> bool {
     let name = entry_name(&entry).unwrap_or_default().to_string();
-    let list = config.list_mut(key);
+    let Some(list) = config.list_mut(key) else {
+        return false;
+    };
     let Some(existing) = list.iter_mut().find(|e| entry_name(e) == Some(&name)) else {
         list.push(entry);
         return false;

@@ -157,15 +157,15 @@ impl Kubeconfig {
         Ok(root)
     }
 
-    /// The list under `key`, created when missing or null.
-    pub fn list_mut(&mut self, key: &str) -> &mut Vec<Node> {
+    /// The list under `key`, created when missing or null; `None` when the document
+    /// is not a mapping (never for one [`Kubeconfig::load`] returned).
+    pub fn list_mut(&mut self, key: &str) -> Option<&mut Vec<Node>> {
         if !matches!(self.root.get(key), Some(Node::Seq(_))) {
             self.root.set(key, Node::Seq(Vec::new()));
         }
         match self.root.get_mut(key) {
-            Some(Node::Seq(items)) => items,
-            // `set` just made it a list.
-            _ => unreachable!("`{key}` was set to a list"),
+            Some(Node::Seq(items)) => Some(items),
+            _ => None,
         }
     }
 
