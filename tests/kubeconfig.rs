@@ -299,7 +299,13 @@ fn add_picks_the_first_kubeconfig_entry_and_creates_it_privately() {
     let second = home.path().join("second");
     std::fs::write(&second, EXISTING).unwrap();
     let list = std::env::join_paths([&first, &second]).unwrap();
+    // AWS_ENDPOINT_URL_EKS wins over AWS_ENDPOINT_URL (here a closed port).
     let out = moto_env(&mut Command::new(bin()), &moto, home.path())
+        .env(
+            "AWS_ENDPOINT_URL",
+            format!("http://127.0.0.1:{}", free_port()),
+        )
+        .env("AWS_ENDPOINT_URL_EKS", moto.url())
         .env("KUBECONFIG", &list)
         .args(["kubeconfig", "add", "--cluster", "dev"])
         .output()
