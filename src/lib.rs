@@ -22,6 +22,8 @@
 //! * [`config`] reads upstream's configuration file.
 //! * [`diagnose`] turns an error's source chain into one line naming the problem and
 //!   the fix; `doctor` checks what `token` would do.
+//! * [`kubeconfig`] writes kubeconfig entries for EKS clusters (`kubeconfig add`) and moves
+//!   `aws eks get-token` / upstream exec users to this binary (`kubeconfig migrate`).
 //! * With the `server` cargo feature, `server` is the token-review webhook and `mapper`
 //!   maps verified identities to Kubernetes users.
 #![forbid(unsafe_code)]
@@ -39,6 +41,7 @@ pub mod exec_credential;
 pub(crate) mod gofmt;
 #[cfg(feature = "server")]
 pub mod kube_client;
+pub mod kubeconfig;
 pub mod logging;
 #[cfg(feature = "server")]
 pub mod mapper;

@@ -21,6 +21,7 @@ mod completion;
 mod doctor;
 #[cfg(feature = "server")]
 mod init;
+mod kubeconfig;
 #[cfg(feature = "self-update")]
 mod self_update;
 #[cfg(feature = "server")]
@@ -126,6 +127,8 @@ pub(crate) enum Command {
     /// Replace this binary with the latest release (tarball installs only)
     #[cfg(feature = "self-update")]
     SelfUpdate(self_update::SelfUpdateArgs),
+    /// Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary
+    Kubeconfig(kubeconfig::KubeconfigArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completion(completion::CompletionArgs),
 }
@@ -341,6 +344,7 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Cache(args) => cache::run(&ctx, args),
+        Command::Kubeconfig(args) => kubeconfig::run(args),
         #[cfg(feature = "server")]
         Command::Server(args) => server::run(&ctx, args),
         #[cfg(feature = "server")]

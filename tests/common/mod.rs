@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 #[cfg(feature = "server")]
 pub mod control_plane;
+pub mod moto;
 #[cfg(feature = "server")]
 pub mod webhook;
 
