@@ -955,12 +955,82 @@ fn cache_check(cluster: Option<&str>, dir: Option<PathBuf>, now: OffsetDateTime)
         .detail("sessions", sessions)
 }
 
-/// The kubeconfig's exec users. Needs the kubeconfig classifier (`kubeconfig::detect`).
+/// The kubeconfig's exec users (`KUBECONFIG`'s first file, else `~/.kube/config`), as
+/// `kubeconfig::detect` classifies them: this binary, upstream's, or `aws eks get-token`.
 fn kubeconfig_check() -> Check {
-    Check::skipped(
-        "kubeconfig",
-        "kubeconfig inspection is not available in this build",
-    )
+    use crate::kubeconfig::{ExecKind, resolve_path, scan};
+    let path = match resolve_path(None) {
+        Ok(p) => p,
+        Err(e) => return Check::skipped("kubeconfig", e.to_string()),
+    };
+    let shown = path.display().to_string();
+    if !path.exists() {
+        return Check::skipped("kubeconfig", format!("no kubeconfig at {shown}"))
+            .detail("path", shown);
+    }
+    let users = match scan(&path) {
+        Ok(u) => u,
+        Err(e) => {
+            return Check::warn(
+                "kubeconfig",
+                e.to_string(),
+                "kubectl cannot load it either: fix the file",
+            )
+            .detail("path", shown);
+        }
+    };
+    let kind_name = |k: ExecKind| match k {
+        ExecKind::ThisBinary => "thisBinary",
+        ExecKind::Upstream => "upstream",
+        ExecKind::AwsCli => "awsCli",
+        ExecKind::Other => "other",
+    };
+    let listed: Vec<Value> = users
+        .iter()
+        .map(|u| json!({"name": u.name, "kind": kind_name(u.kind), "command": u.command}))
+        .collect();
+    let named = |kind: ExecKind| -> Vec<&str> {
+        users
+            .iter()
+            .filter(|u| u.kind == kind)
+            .map(|u| u.name.as_str())
+            .collect()
+    };
+    let (ours, upstream, awscli) = (
+        named(ExecKind::ThisBinary),
+        named(ExecKind::Upstream),
+        named(ExecKind::AwsCli),
+    );
+    let check = if !upstream.is_empty() || !awscli.is_empty() {
+        let mut parts = Vec::new();
+        if !upstream.is_empty() {
+            parts.push(format!(
+                "{} run another aws-iam-authenticator",
+                upstream.join(", ")
+            ));
+        }
+        if !awscli.is_empty() {
+            parts.push(format!("{} run `aws eks get-token`", awscli.join(", ")));
+        }
+        Check::warn(
+            "kubeconfig",
+            format!("in {shown}: {}", parts.join("; ")),
+            "`aws-iam-authenticator kubeconfig migrate` rewrites them to run this binary",
+        )
+    } else if ours.is_empty() {
+        Check::ok(
+            "kubeconfig",
+            format!("no user in {shown} runs an AWS credential plugin"),
+        )
+    } else {
+        Check::ok(
+            "kubeconfig",
+            format!("in {shown}: {} run this binary", ours.join(", ")),
+        )
+    };
+    check
+        .detail("path", shown)
+        .detail("users", Value::Array(listed))
 }
 
 #[cfg(test)]

@@ -523,3 +523,60 @@ fn an_unknown_profile_fails_credentials_and_skips_what_needs_it() {
     assert_eq!(report["checks"][4]["status"], "ok");
     assert_eq!(sts.count("GetCallerIdentity"), 0);
 }
+
+#[test]
+fn kubeconfig_exec_users_are_classified() {
+    let sts = StandIn::start_with(config());
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    let exec = |command: &str, args: &str| {
+        format!(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {command}\n      args: [{args}]\n"
+        )
+    };
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers:\n- name: ours\n  user:\n{}- name: cli\n  user:\n{}- name: old\n  user:\n{}- name: static\n  user:\n    token: abc\n",
+            exec(bin(), "token, -i, c"),
+            exec("aws", "eks, get-token, --cluster-name, c"),
+            exec("/opt/bin/aws-iam-authenticator", "token, -i, c"),
+        ),
+    )
+    .unwrap();
+    let run = |format: &str| {
+        with_alice(&mut doctor(&sts, home.path()))
+            .env("KUBECONFIG", &kubeconfig)
+            .args(["--offline", "-o", format])
+            .output()
+            .unwrap()
+    };
+    // A warning, not a failure.
+    let out = run("text");
+    assert_success(&out);
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.contains(" kubeconfig: ")).unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "⚠ kubeconfig: in {}: old run another aws-iam-authenticator; cli run `aws eks get-token`; `aws-iam-authenticator kubeconfig migrate` rewrites them to run this binary",
+            kubeconfig.display()
+        )
+    );
+    let report: Value = serde_json::from_str(&stdout(&run("json"))).unwrap();
+    let users = &report["checks"][9]["details"]["users"];
+    let kinds: Vec<(&str, &str)> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap(), u["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("ours", "thisBinary"),
+            ("cli", "awsCli"),
+            ("old", "upstream")
+        ]
+    );
+}
