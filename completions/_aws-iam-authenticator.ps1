@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Authenticate using AWS IAM and get a token for Kubernetes')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'List or clear cached tokens and session credentials (see token --cache)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a token for debugging purposes')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Version will output the current build information')
             [CompletionResult]::new('self-update', 'self-update', [CompletionResultType]::ParameterValue, 'Replace this binary with the latest release (tarball installs only)')
             [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary')
@@ -161,6 +162,29 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
             [CompletionResult]::new('--feature-gates', '--feature-gates', [CompletionResultType]::ParameterName, 'Feature gates, as KEY=true|false pairs separated by commas')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'aws-iam-authenticator;doctor' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Assume this IAM role first, as `token -r` would')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Assume this IAM role first, as `token -r` would')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (defaults to AWS_PROFILE, then "default")')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to use for the STS endpoint')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Log format: text or json')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format: text or json')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('--log-verbosity', '--log-verbosity', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--feature-gates', '--feature-gates', [CompletionResultType]::ParameterName, 'Feature gates, as KEY=true|false pairs separated by commas')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Make no network call: name the credential source without fetching it, skip STS')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -303,6 +327,7 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Authenticate using AWS IAM and get a token for Kubernetes')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'List or clear cached tokens and session credentials (see token --cache)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a token for debugging purposes')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Version will output the current build information')
             [CompletionResult]::new('self-update', 'self-update', [CompletionResultType]::ParameterValue, 'Replace this binary with the latest release (tarball installs only)')
             [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary')
@@ -325,6 +350,9 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
             break
         }
         'aws-iam-authenticator;help;verify' {
+            break
+        }
+        'aws-iam-authenticator;help;doctor' {
             break
         }
         'aws-iam-authenticator;help;version' {

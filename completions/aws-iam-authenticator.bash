@@ -22,6 +22,9 @@ _aws__iam__authenticator() {
             aws__iam__authenticator,completion)
                 cmd="aws__iam__authenticator__subcmd__completion"
                 ;;
+            aws__iam__authenticator,doctor)
+                cmd="aws__iam__authenticator__subcmd__doctor"
+                ;;
             aws__iam__authenticator,help)
                 cmd="aws__iam__authenticator__subcmd__help"
                 ;;
@@ -63,6 +66,9 @@ _aws__iam__authenticator() {
                 ;;
             aws__iam__authenticator__subcmd__help,completion)
                 cmd="aws__iam__authenticator__subcmd__help__subcmd__completion"
+                ;;
+            aws__iam__authenticator__subcmd__help,doctor)
+                cmd="aws__iam__authenticator__subcmd__help__subcmd__doctor"
                 ;;
             aws__iam__authenticator__subcmd__help,help)
                 cmd="aws__iam__authenticator__subcmd__help__subcmd__help"
@@ -119,7 +125,7 @@ _aws__iam__authenticator() {
 
     case "${cmd}" in
         aws__iam__authenticator)
-            opts="-c -l -v -i -h -V --config --log-format --log-verbosity --cluster-id --feature-gates --help --version token cache verify version self-update kubeconfig completion help"
+            opts="-c -l -v -i -h -V --config --log-format --log-verbosity --cluster-id --feature-gates --help --version token cache verify doctor version self-update kubeconfig completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,8 +438,82 @@ _aws__iam__authenticator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__doctor)
+            opts="-r -o -c -l -v -i -h -V --role --profile --region --output --offline --config --log-format --log-verbosity --cluster-id --feature-gates --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-verbosity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --feature-gates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         aws__subcmd__iam__subcmd__authenticator__subcmd__help)
-            opts="token cache verify version self-update kubeconfig completion help"
+            opts="token cache verify doctor version self-update kubeconfig completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,6 +569,20 @@ _aws__iam__authenticator() {
             return 0
             ;;
         aws__subcmd__iam__subcmd__authenticator__subcmd__help__subcmd__completion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
             cand token 'Authenticate using AWS IAM and get a token for Kubernetes'
             cand cache 'List or clear cached tokens and session credentials (see token --cache)'
             cand verify 'Verify a token for debugging purposes'
+            cand doctor 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig'
             cand version 'Version will output the current build information'
             cand self-update 'Replace this binary with the latest release (tarball installs only)'
             cand kubeconfig 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
@@ -149,6 +150,28 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
             cand --feature-gates 'Feature gates, as KEY=true|false pairs separated by commas'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'aws-iam-authenticator;doctor'= {
+            cand -r 'Assume this IAM role first, as `token -r` would'
+            cand --role 'Assume this IAM role first, as `token -r` would'
+            cand --profile 'AWS profile to use (defaults to AWS_PROFILE, then "default")'
+            cand --region 'Region to use for the STS endpoint'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -c 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand --config 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand -l 'Log format: text or json'
+            cand --log-format 'Log format: text or json'
+            cand -v 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand --log-verbosity 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand -i 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --cluster-id 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --feature-gates 'Feature gates, as KEY=true|false pairs separated by commas'
+            cand --offline 'Make no network call: name the credential source without fetching it, skip STS'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -280,6 +303,7 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
             cand token 'Authenticate using AWS IAM and get a token for Kubernetes'
             cand cache 'List or clear cached tokens and session credentials (see token --cache)'
             cand verify 'Verify a token for debugging purposes'
+            cand doctor 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig'
             cand version 'Version will output the current build information'
             cand self-update 'Replace this binary with the latest release (tarball installs only)'
             cand kubeconfig 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
@@ -297,6 +321,8 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
         &'aws-iam-authenticator;help;cache;clear'= {
         }
         &'aws-iam-authenticator;help;verify'= {
+        }
+        &'aws-iam-authenticator;help;doctor'= {
         }
         &'aws-iam-authenticator;help;version'= {
         }

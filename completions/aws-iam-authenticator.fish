@@ -34,6 +34,7 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "token" -d 'Authenticate using AWS IAM and get a token for Kubernetes'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "cache" -d 'List or clear cached tokens and session credentials (see token --cache)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "verify" -d 'Verify a token for debugging purposes'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "doctor" -d 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "version" -d 'Version will output the current build information'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "self-update" -d 'Replace this binary with the latest release (tarball installs only)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "kubeconfig" -d 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
@@ -100,6 +101,19 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcomm
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s r -l role -d 'Assume this IAM role first, as `token -r` would' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -l profile -d 'AWS profile to use (defaults to AWS_PROFILE, then "default")' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -l region -d 'Region to use for the STS endpoint' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s o -l output -d 'Output format' -r -f -a "text\t'One line per check, marked ✓, ⚠ or ✗'
+json\t'The JSON report'"
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s l -l log-format -d 'Log format: text or json' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -l offline -d 'Make no network call: name the credential source without fetching it, skip STS'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s o -l output -d 'Output format: json or yaml' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s l -l log-format -d 'Log format: text or json' -r
@@ -164,14 +178,15 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcomm
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update kubeconfig completion help" -f -a "token" -d 'Authenticate using AWS IAM and get a token for Kubernetes'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update kubeconfig completion help" -f -a "cache" -d 'List or clear cached tokens and session credentials (see token --cache)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update kubeconfig completion help" -f -a "verify" -d 'Verify a token for debugging purposes'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update kubeconfig completion help" -f -a "version" -d 'Version will output the current build information'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update kubeconfig completion help" -f -a "self-update" -d 'Replace this binary with the latest release (tarball installs only)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update kubeconfig completion help" -f -a "kubeconfig" -d 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update kubeconfig completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update kubeconfig completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "token" -d 'Authenticate using AWS IAM and get a token for Kubernetes'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "cache" -d 'List or clear cached tokens and session credentials (see token --cache)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "verify" -d 'Verify a token for debugging purposes'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "doctor" -d 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "version" -d 'Version will output the current build information'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "self-update" -d 'Replace this binary with the latest release (tarball installs only)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "kubeconfig" -d 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "list" -d 'List cached entries: kind, cluster, role, profile, region and expiry (never secrets)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove cached entries'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from kubeconfig" -f -a "add" -d 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary'
