@@ -37,8 +37,10 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Authenticate using AWS IAM and get a token for Kubernetes')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'List or clear cached tokens and session credentials (see token --cache)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a token for debugging purposes')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Version will output the current build information')
             [CompletionResult]::new('self-update', 'self-update', [CompletionResultType]::ParameterValue, 'Replace this binary with the latest release (tarball installs only)')
+            [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -164,6 +166,29 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'aws-iam-authenticator;doctor' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Assume this IAM role first, as `token -r` would')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Assume this IAM role first, as `token -r` would')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile to use (defaults to AWS_PROFILE, then "default")')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region to use for the STS endpoint')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Log format (another value logs a warning and uses text, as upstream does)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format (another value logs a warning and uses text, as upstream does)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('--log-verbosity', '--log-verbosity', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--feature-gates', '--feature-gates', [CompletionResultType]::ParameterName, 'Feature gates, as KEY=true|false pairs separated by commas')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Make no network call: name the credential source without fetching it, skip STS')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'aws-iam-authenticator;version' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
@@ -204,6 +229,84 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'aws-iam-authenticator;kubeconfig' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Log format (another value logs a warning and uses text, as upstream does)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format (another value logs a warning and uses text, as upstream does)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('--log-verbosity', '--log-verbosity', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--feature-gates', '--feature-gates', [CompletionResultType]::ParameterName, 'Feature gates, as KEY=true|false pairs separated by commas')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'aws-iam-authenticator;kubeconfig;add' {
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The EKS cluster''s name')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The cluster''s region (default: AWS_REGION, the profile''s region, IMDS, us-east-1)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Assume this IAM role for DescribeCluster, and pass it to `token -r`')
+            [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'Assume this IAM role for DescribeCluster, and pass it to `token -r`')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'AWS profile (also written as AWS_PROFILE in the user''s exec env)')
+            [CompletionResult]::new('--alias', '--alias', [CompletionResultType]::ParameterName, 'Name of the context (default: the cluster ARN)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig to write (default: first entry of KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Log format (another value logs a warning and uses text, as upstream does)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format (another value logs a warning and uses text, as upstream does)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('--log-verbosity', '--log-verbosity', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--feature-gates', '--feature-gates', [CompletionResultType]::ParameterName, 'Feature gates, as KEY=true|false pairs separated by commas')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the resulting kubeconfig instead of writing it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'aws-iam-authenticator;kubeconfig;migrate' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'The kubeconfig to rewrite (default: first entry of KUBECONFIG, else ~/.kube/config)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Log format (another value logs a warning and uses text, as upstream does)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format (another value logs a warning and uses text, as upstream does)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('--log-verbosity', '--log-verbosity', [CompletionResultType]::ParameterName, 'Log level: panic, fatal, error, warn, info, debug or trace')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--cluster-id', '--cluster-id', [CompletionResultType]::ParameterName, 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation')
+            [CompletionResult]::new('--feature-gates', '--feature-gates', [CompletionResultType]::ParameterName, 'Feature gates, as KEY=true|false pairs separated by commas')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Rewrite without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Rewrite without asking')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the diff only')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'aws-iam-authenticator;kubeconfig;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'aws-iam-authenticator;kubeconfig;help;add' {
+            break
+        }
+        'aws-iam-authenticator;kubeconfig;help;migrate' {
+            break
+        }
+        'aws-iam-authenticator;kubeconfig;help;help' {
+            break
+        }
         'aws-iam-authenticator;completion' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Load configuration from FILE (YAML or JSON; upstream''s keys)')
@@ -224,8 +327,10 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Authenticate using AWS IAM and get a token for Kubernetes')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'List or clear cached tokens and session credentials (see token --cache)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify a token for debugging purposes')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Version will output the current build information')
             [CompletionResult]::new('self-update', 'self-update', [CompletionResultType]::ParameterValue, 'Replace this binary with the latest release (tarball installs only)')
+            [CompletionResult]::new('kubeconfig', 'kubeconfig', [CompletionResultType]::ParameterValue, 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -247,10 +352,24 @@ Register-ArgumentCompleter -Native -CommandName 'aws-iam-authenticator' -ScriptB
         'aws-iam-authenticator;help;verify' {
             break
         }
+        'aws-iam-authenticator;help;doctor' {
+            break
+        }
         'aws-iam-authenticator;help;version' {
             break
         }
         'aws-iam-authenticator;help;self-update' {
+            break
+        }
+        'aws-iam-authenticator;help;kubeconfig' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary')
+            break
+        }
+        'aws-iam-authenticator;help;kubeconfig;add' {
+            break
+        }
+        'aws-iam-authenticator;help;kubeconfig;migrate' {
             break
         }
         'aws-iam-authenticator;help;completion' {

@@ -22,8 +22,14 @@ _aws__iam__authenticator() {
             aws__iam__authenticator,completion)
                 cmd="aws__iam__authenticator__subcmd__completion"
                 ;;
+            aws__iam__authenticator,doctor)
+                cmd="aws__iam__authenticator__subcmd__doctor"
+                ;;
             aws__iam__authenticator,help)
                 cmd="aws__iam__authenticator__subcmd__help"
+                ;;
+            aws__iam__authenticator,kubeconfig)
+                cmd="aws__iam__authenticator__subcmd__kubeconfig"
                 ;;
             aws__iam__authenticator,self-update)
                 cmd="aws__iam__authenticator__subcmd__self__subcmd__update"
@@ -61,8 +67,14 @@ _aws__iam__authenticator() {
             aws__iam__authenticator__subcmd__help,completion)
                 cmd="aws__iam__authenticator__subcmd__help__subcmd__completion"
                 ;;
+            aws__iam__authenticator__subcmd__help,doctor)
+                cmd="aws__iam__authenticator__subcmd__help__subcmd__doctor"
+                ;;
             aws__iam__authenticator__subcmd__help,help)
                 cmd="aws__iam__authenticator__subcmd__help__subcmd__help"
+                ;;
+            aws__iam__authenticator__subcmd__help,kubeconfig)
+                cmd="aws__iam__authenticator__subcmd__help__subcmd__kubeconfig"
                 ;;
             aws__iam__authenticator__subcmd__help,self-update)
                 cmd="aws__iam__authenticator__subcmd__help__subcmd__self__subcmd__update"
@@ -82,6 +94,30 @@ _aws__iam__authenticator() {
             aws__iam__authenticator__subcmd__help__subcmd__cache,list)
                 cmd="aws__iam__authenticator__subcmd__help__subcmd__cache__subcmd__list"
                 ;;
+            aws__iam__authenticator__subcmd__help__subcmd__kubeconfig,add)
+                cmd="aws__iam__authenticator__subcmd__help__subcmd__kubeconfig__subcmd__add"
+                ;;
+            aws__iam__authenticator__subcmd__help__subcmd__kubeconfig,migrate)
+                cmd="aws__iam__authenticator__subcmd__help__subcmd__kubeconfig__subcmd__migrate"
+                ;;
+            aws__iam__authenticator__subcmd__kubeconfig,add)
+                cmd="aws__iam__authenticator__subcmd__kubeconfig__subcmd__add"
+                ;;
+            aws__iam__authenticator__subcmd__kubeconfig,help)
+                cmd="aws__iam__authenticator__subcmd__kubeconfig__subcmd__help"
+                ;;
+            aws__iam__authenticator__subcmd__kubeconfig,migrate)
+                cmd="aws__iam__authenticator__subcmd__kubeconfig__subcmd__migrate"
+                ;;
+            aws__iam__authenticator__subcmd__kubeconfig__subcmd__help,add)
+                cmd="aws__iam__authenticator__subcmd__kubeconfig__subcmd__help__subcmd__add"
+                ;;
+            aws__iam__authenticator__subcmd__kubeconfig__subcmd__help,help)
+                cmd="aws__iam__authenticator__subcmd__kubeconfig__subcmd__help__subcmd__help"
+                ;;
+            aws__iam__authenticator__subcmd__kubeconfig__subcmd__help,migrate)
+                cmd="aws__iam__authenticator__subcmd__kubeconfig__subcmd__help__subcmd__migrate"
+                ;;
             *)
                 ;;
         esac
@@ -89,7 +125,7 @@ _aws__iam__authenticator() {
 
     case "${cmd}" in
         aws__iam__authenticator)
-            opts="-c -l -v -i -h -V --config --log-format --log-verbosity --cluster-id --feature-gates --help --version token cache verify version self-update completion help"
+            opts="-c -l -v -i -h -V --config --log-format --log-verbosity --cluster-id --feature-gates --help --version token cache verify doctor version self-update kubeconfig completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,8 +438,82 @@ _aws__iam__authenticator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__doctor)
+            opts="-r -o -c -l -v -i -h -V --role --profile --region --output --offline --config --log-format --log-verbosity --cluster-id --feature-gates --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-verbosity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --feature-gates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         aws__subcmd__iam__subcmd__authenticator__subcmd__help)
-            opts="token cache verify version self-update completion help"
+            opts="token cache verify doctor version self-update kubeconfig completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,9 +582,65 @@ _aws__iam__authenticator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         aws__subcmd__iam__subcmd__authenticator__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__help__subcmd__kubeconfig)
+            opts="add migrate"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__help__subcmd__kubeconfig__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__help__subcmd__kubeconfig__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -535,6 +701,244 @@ _aws__iam__authenticator() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__kubeconfig)
+            opts="-c -l -v -i -h -V --config --log-format --log-verbosity --cluster-id --feature-gates --help --version add migrate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-verbosity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --feature-gates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__kubeconfig__subcmd__add)
+            opts="-r -c -l -v -i -h -V --cluster --region --role --profile --alias --kubeconfig --dry-run --config --log-format --log-verbosity --cluster-id --feature-gates --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-verbosity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --feature-gates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__kubeconfig__subcmd__help)
+            opts="add migrate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__kubeconfig__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__kubeconfig__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__kubeconfig__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        aws__subcmd__iam__subcmd__authenticator__subcmd__kubeconfig__subcmd__migrate)
+            opts="-y -c -l -v -i -h -V --yes --kubeconfig --dry-run --config --log-format --log-verbosity --cluster-id --feature-gates --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-verbosity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --feature-gates)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,8 +34,10 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
             cand token 'Authenticate using AWS IAM and get a token for Kubernetes'
             cand cache 'List or clear cached tokens and session credentials (see token --cache)'
             cand verify 'Verify a token for debugging purposes'
+            cand doctor 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig'
             cand version 'Version will output the current build information'
             cand self-update 'Replace this binary with the latest release (tarball installs only)'
+            cand kubeconfig 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
             cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -151,6 +153,28 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'aws-iam-authenticator;doctor'= {
+            cand -r 'Assume this IAM role first, as `token -r` would'
+            cand --role 'Assume this IAM role first, as `token -r` would'
+            cand --profile 'AWS profile to use (defaults to AWS_PROFILE, then "default")'
+            cand --region 'Region to use for the STS endpoint'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -c 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand --config 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand -l 'Log format (another value logs a warning and uses text, as upstream does)'
+            cand --log-format 'Log format (another value logs a warning and uses text, as upstream does)'
+            cand -v 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand --log-verbosity 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand -i 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --cluster-id 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --feature-gates 'Feature gates, as KEY=true|false pairs separated by commas'
+            cand --offline 'Make no network call: name the credential source without fetching it, skip STS'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'aws-iam-authenticator;version'= {
             cand -o 'Output format'
             cand --output 'Output format'
@@ -189,6 +213,77 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'aws-iam-authenticator;kubeconfig'= {
+            cand -c 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand --config 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand -l 'Log format (another value logs a warning and uses text, as upstream does)'
+            cand --log-format 'Log format (another value logs a warning and uses text, as upstream does)'
+            cand -v 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand --log-verbosity 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand -i 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --cluster-id 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --feature-gates 'Feature gates, as KEY=true|false pairs separated by commas'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary'
+            cand migrate 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'aws-iam-authenticator;kubeconfig;add'= {
+            cand --cluster 'The EKS cluster''s name'
+            cand --region 'The cluster''s region (default: AWS_REGION, the profile''s region, IMDS, us-east-1)'
+            cand -r 'Assume this IAM role for DescribeCluster, and pass it to `token -r`'
+            cand --role 'Assume this IAM role for DescribeCluster, and pass it to `token -r`'
+            cand --profile 'AWS profile (also written as AWS_PROFILE in the user''s exec env)'
+            cand --alias 'Name of the context (default: the cluster ARN)'
+            cand --kubeconfig 'The kubeconfig to write (default: first entry of KUBECONFIG, else ~/.kube/config)'
+            cand -c 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand --config 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand -l 'Log format (another value logs a warning and uses text, as upstream does)'
+            cand --log-format 'Log format (another value logs a warning and uses text, as upstream does)'
+            cand -v 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand --log-verbosity 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand -i 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --cluster-id 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --feature-gates 'Feature gates, as KEY=true|false pairs separated by commas'
+            cand --dry-run 'Print the resulting kubeconfig instead of writing it'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'aws-iam-authenticator;kubeconfig;migrate'= {
+            cand --kubeconfig 'The kubeconfig to rewrite (default: first entry of KUBECONFIG, else ~/.kube/config)'
+            cand -c 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand --config 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
+            cand -l 'Log format (another value logs a warning and uses text, as upstream does)'
+            cand --log-format 'Log format (another value logs a warning and uses text, as upstream does)'
+            cand -v 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand --log-verbosity 'Log level: panic, fatal, error, warn, info, debug or trace'
+            cand -i 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --cluster-id 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation'
+            cand --feature-gates 'Feature gates, as KEY=true|false pairs separated by commas'
+            cand -y 'Rewrite without asking'
+            cand --yes 'Rewrite without asking'
+            cand --dry-run 'Print the diff only'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'aws-iam-authenticator;kubeconfig;help'= {
+            cand add 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary'
+            cand migrate 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'aws-iam-authenticator;kubeconfig;help;add'= {
+        }
+        &'aws-iam-authenticator;kubeconfig;help;migrate'= {
+        }
+        &'aws-iam-authenticator;kubeconfig;help;help'= {
+        }
         &'aws-iam-authenticator;completion'= {
             cand -c 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
             cand --config 'Load configuration from FILE (YAML or JSON; upstream''s keys)'
@@ -208,8 +303,10 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
             cand token 'Authenticate using AWS IAM and get a token for Kubernetes'
             cand cache 'List or clear cached tokens and session credentials (see token --cache)'
             cand verify 'Verify a token for debugging purposes'
+            cand doctor 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig'
             cand version 'Version will output the current build information'
             cand self-update 'Replace this binary with the latest release (tarball installs only)'
+            cand kubeconfig 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
             cand completion 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -225,9 +322,19 @@ set edit:completion:arg-completer[aws-iam-authenticator] = {|@words|
         }
         &'aws-iam-authenticator;help;verify'= {
         }
+        &'aws-iam-authenticator;help;doctor'= {
+        }
         &'aws-iam-authenticator;help;version'= {
         }
         &'aws-iam-authenticator;help;self-update'= {
+        }
+        &'aws-iam-authenticator;help;kubeconfig'= {
+            cand add 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary'
+            cand migrate 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary'
+        }
+        &'aws-iam-authenticator;help;kubeconfig;add'= {
+        }
+        &'aws-iam-authenticator;help;kubeconfig;migrate'= {
         }
         &'aws-iam-authenticator;help;completion'= {
         }

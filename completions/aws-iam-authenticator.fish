@@ -35,8 +35,10 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "token" -d 'Authenticate using AWS IAM and get a token for Kubernetes'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "cache" -d 'List or clear cached tokens and session credentials (see token --cache)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "verify" -d 'Verify a token for debugging purposes'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "doctor" -d 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "version" -d 'Version will output the current build information'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "self-update" -d 'Replace this binary with the latest release (tarball installs only)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "kubeconfig" -d 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand token" -s r -l role -d 'Assume an IAM Role ARN before signing this token' -r
@@ -110,6 +112,20 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcomm
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s r -l role -d 'Assume this IAM role first, as `token -r` would' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -l profile -d 'AWS profile to use (defaults to AWS_PROFILE, then "default")' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -l region -d 'Region to use for the STS endpoint' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s o -l output -d 'Output format' -r -f -a "text\t'One line per check, marked ✓, ⚠ or ✗'
+json\t'The JSON report'"
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -l offline -d 'Make no network call: name the credential source without fetching it, skip STS'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "json\t'JSON (upstream\'s keys: `Version`, `Commit`)'
 yaml\t'YAML (upstream\'s keys: `version`, `commit`, `date`)'"
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand version" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
@@ -133,6 +149,46 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcomm
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -l force -d 'Reinstall even when the installed version is the latest'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand self-update" -s V -l version -d 'Print version'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -s V -l version -d 'Print version'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -f -a "add" -d 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -f -a "migrate" -d 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and not __fish_seen_subcommand_from add migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -l cluster -d 'The EKS cluster\'s name' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -l region -d 'The cluster\'s region (default: AWS_REGION, the profile\'s region, IMDS, us-east-1)' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -s r -l role -d 'Assume this IAM role for DescribeCluster, and pass it to `token -r`' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -l profile -d 'AWS profile (also written as AWS_PROFILE in the user\'s exec env)' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -l alias -d 'Name of the context (default: the cluster ARN)' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -l kubeconfig -d 'The kubeconfig to write (default: first entry of KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -l dry-run -d 'Print the resulting kubeconfig instead of writing it'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -l kubeconfig -d 'The kubeconfig to rewrite (default: first entry of KUBECONFIG, else ~/.kube/config)' -r -F
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
+json\t'one JSON object per line'"
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -s v -l log-verbosity -d 'Log level: panic, fatal, error, warn, info, debug or trace' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -s i -l cluster-id -d 'Specify the cluster ID, a unique-per-cluster identifier for your aws-iam-authenticator installation' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -s y -l yes -d 'Rewrite without asking'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -l dry-run -d 'Print the diff only'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand kubeconfig; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s c -l config -d 'Load configuration from FILE (YAML or JSON; upstream\'s keys)' -r -F
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s l -l log-format -d 'Log format (another value logs a warning and uses text, as upstream does)' -r -f -a "text\t'logrus\' text lines'
 json\t'one JSON object per line'"
@@ -141,12 +197,16 @@ complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcomm
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -l feature-gates -d 'Feature gates, as KEY=true|false pairs separated by commas' -r
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "token" -d 'Authenticate using AWS IAM and get a token for Kubernetes'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "cache" -d 'List or clear cached tokens and session credentials (see token --cache)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "verify" -d 'Verify a token for debugging purposes'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "version" -d 'Version will output the current build information'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "self-update" -d 'Replace this binary with the latest release (tarball installs only)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify version self-update completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "token" -d 'Authenticate using AWS IAM and get a token for Kubernetes'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "cache" -d 'List or clear cached tokens and session credentials (see token --cache)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "verify" -d 'Verify a token for debugging purposes'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "doctor" -d 'Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "version" -d 'Version will output the current build information'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "self-update" -d 'Replace this binary with the latest release (tarball installs only)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "kubeconfig" -d 'Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and not __fish_seen_subcommand_from token cache verify doctor version self-update kubeconfig completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "list" -d 'List cached entries: kind, storage, cluster, role, profile, region and expiry (never secrets)'
 complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Remove cached entries, from files and the keyring'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from kubeconfig" -f -a "add" -d 'Add an EKS cluster (EKS DescribeCluster) to a kubeconfig, with a user that runs this binary'
+complete -c aws-iam-authenticator -n "__fish_aws_iam_authenticator_using_subcommand help; and __fish_seen_subcommand_from kubeconfig" -f -a "migrate" -d 'Rewrite users that run `aws eks get-token` or upstream aws-iam-authenticator to run this binary'

@@ -301,16 +301,95 @@ impl HttpConnector for RoutedConnector {
                 )));
             }
         };
-        let pool = self.route(&url).and_then(|route| self.pool(&url, &route));
-        let pool = match pool {
-            Ok(pool) => pool,
+        let routed = self
+            .route(&url)
+            .and_then(|route| Ok((self.pool(&url, &route)?, route)));
+        let (pool, route) = match routed {
+            Ok(routed) => routed,
             Err(message) => {
                 return HttpConnectorFuture::ready(Err(ConnectorError::user(message.into())));
             }
         };
         let call = pool.call(request);
-        HttpConnectorFuture::new(async move { call.await.map_err(|e| with_tls_reason(e, &url)) })
+        HttpConnectorFuture::new(async move {
+            call.await.map_err(|e| {
+                let e = with_tls_reason(e, &url);
+                rewrap(e, |source| {
+                    Box::new(RequestTarget {
+                        target: target_of(&url),
+                        host: url.host().unwrap_or_default().to_string(),
+                        proxy: match &route {
+                            Route::Direct => None,
+                            Route::Proxy(proxy) => Some(target_of(proxy)),
+                        },
+                        source,
+                    })
+                })
+            })
+        })
     }
+}
+
+/// Where a failed request was going: the endpoint and the proxy it went through.
+///
+/// Every transport error of [`RoutedConnector`] carries one in its source chain, so that
+/// [`crate::diagnose`] can name the host that did not resolve, the endpoint that refused
+/// or the proxy in effect — the lower layers (hyper's `dns error`, an `io::Error`) do not
+/// say which host they were talking to. It is transparent: its text is its source's, so
+/// messages built from the chain read as before.
+#[derive(Debug)]
+pub struct RequestTarget {
+    /// `host:port` of the request URL.
+    pub target: String,
+    /// The request URL's host.
+    pub host: String,
+    /// `host:port` of the proxy the request went through (never its credentials), or
+    /// `None` when it connected directly.
+    pub proxy: Option<String>,
+    pub(crate) source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl fmt::Display for RequestTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+impl std::error::Error for RequestTarget {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
+}
+
+/// A new `ConnectorError` of the same kind (timeout, I/O, user, other) and connection
+/// metadata as `error`, whose source is `wrap(error)`: retry decisions do not change.
+fn rewrap(
+    error: ConnectorError,
+    wrap: impl FnOnce(
+        aws_smithy_runtime_api::box_error::BoxError,
+    ) -> aws_smithy_runtime_api::box_error::BoxError,
+) -> ConnectorError {
+    let metadata = error.connection_metadata().cloned();
+    let rebuild: fn(aws_smithy_runtime_api::box_error::BoxError) -> ConnectorError =
+        if error.is_timeout() {
+            ConnectorError::timeout
+        } else if error.is_user() {
+            ConnectorError::user
+        } else if error.is_io() {
+            ConnectorError::io
+        } else {
+            |e| ConnectorError::other(e, None)
+        };
+    let kind = error.as_other();
+    let wrapped = wrap(Box::new(error));
+    let mut rebuilt = match kind {
+        Some(kind) => ConnectorError::other(wrapped, Some(kind)),
+        None => rebuild(wrapped),
+    };
+    if let Some(metadata) = metadata {
+        rebuilt = rebuilt.with_connection(metadata);
+    }
+    rebuilt
 }
 
 /// A TLS handshake that failed, with the reason in words.
@@ -355,31 +434,13 @@ fn with_tls_reason(error: ConnectorError, url: &Uri) -> ConnectorError {
     let Some(reason) = crate::tls_trust::describe_error_chain(&error) else {
         return error;
     };
-    let metadata = error.connection_metadata().cloned();
-    let rebuild: fn(aws_smithy_runtime_api::box_error::BoxError) -> ConnectorError =
-        if error.is_timeout() {
-            ConnectorError::timeout
-        } else if error.is_user() {
-            ConnectorError::user
-        } else if error.is_io() {
-            ConnectorError::io
-        } else {
-            |e| ConnectorError::other(e, None)
-        };
-    let kind = error.as_other();
-    let failure = TlsFailure {
-        target: target_of(url),
-        reason,
-        source: Box::new(error),
-    };
-    let mut rebuilt = match kind {
-        Some(kind) => ConnectorError::other(Box::new(failure), Some(kind)),
-        None => rebuild(Box::new(failure)),
-    };
-    if let Some(metadata) = metadata {
-        rebuilt = rebuilt.with_connection(metadata);
-    }
-    rebuilt
+    rewrap(error, |source| {
+        Box::new(TlsFailure {
+            target: target_of(url),
+            reason,
+            source,
+        })
+    })
 }
 
 /// Without the server's TLS module the error is passed on as it is (its chain still

@@ -20,6 +20,10 @@
 //! * [`arn`] canonicalises the ARN that STS returns; [`partition`] knows which STS hosts
 //!   belong to which AWS partition.
 //! * [`config`] reads upstream's configuration file.
+//! * [`diagnose`] turns an error's source chain into one line naming the problem and
+//!   the fix; `doctor` checks what `token` would do.
+//! * [`kubeconfig`] writes kubeconfig entries for EKS clusters (`kubeconfig add`) and moves
+//!   `aws eks get-token` / upstream exec users to this binary (`kubeconfig migrate`).
 //! * With the `server` cargo feature, `server` is the token-review webhook and `mapper`
 //!   maps verified identities to Kubernetes users.
 // No `unsafe` anywhere, except on Windows in `cache::windows_acl` (file access control
@@ -34,10 +38,13 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod diagnose;
+pub mod doctor;
 pub mod exec_credential;
 pub(crate) mod gofmt;
 #[cfg(feature = "server")]
 pub mod kube_client;
+pub mod kubeconfig;
 pub mod logging;
 #[cfg(feature = "server")]
 pub mod mapper;

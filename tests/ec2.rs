@@ -9,13 +9,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use aws_iam_authenticator::mapper::ec2::{CallObserver, Ec2PrivateDns, Ec2Settings};
+use common::moto::Moto;
 use common::webhook::Webhook;
 use common::*;
 use serde_json::{Value, json};
@@ -23,46 +23,13 @@ use serde_json::{Value, json};
 const UNKNOWN: &str = "i-0123456789abcdef0";
 const CHILD_ENV: &str = "AIA_EC2_TEST_CHILD";
 
-/// A running `python -m moto.server` on 127.0.0.1.
-struct Moto {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
+/// The EC2 side of moto for these tests.
+trait Ec2Moto {
+    fn run_instances(&self, count: usize) -> Vec<(String, String)>;
+    fn posts(&self) -> usize;
 }
 
-impl Moto {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("moto.log");
-        let port = free_port();
-        let mut child = Command::new(python())
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start moto");
-        wait_until_listening(port, &mut child, &log, "moto", Duration::from_secs(30));
-        Moto {
-            child,
-            port,
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
+impl Ec2Moto for Moto {
     /// Runs `count` instances with boto3; returns (id, private DNS name) as EC2 reports
     /// them in DescribeInstances.
     fn run_instances(&self, count: usize) -> Vec<(String, String)> {
@@ -93,18 +60,10 @@ print(json.dumps(out))
 
     /// DescribeInstances-style POSTs moto has answered so far (its request log).
     fn posts(&self) -> usize {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
+        self.log()
             .lines()
             .filter(|l| l.contains("\"POST / HTTP/1.1\""))
             .count()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -18,9 +18,11 @@ use crate::logging::{self, LogFormat};
 mod add;
 mod cache;
 mod completion;
+mod doctor;
 mod help;
 #[cfg(feature = "server")]
 mod init;
+mod kubeconfig;
 mod output;
 #[cfg(feature = "self-update")]
 mod self_update;
@@ -117,6 +119,8 @@ pub(crate) enum Command {
     Cache(cache::CacheArgs),
     /// Verify a token for debugging purposes
     Verify(verify::VerifyArgs),
+    /// Check credentials, region, STS endpoint, proxy, CA, STS, clock, cache and kubeconfig
+    Doctor(doctor::DoctorArgs),
     /// Version will output the current build information
     Version(version::VersionArgs),
     /// Run a webhook validation server suitable that validates tokens using AWS IAM
@@ -131,6 +135,8 @@ pub(crate) enum Command {
     /// Replace this binary with the latest release (tarball installs only)
     #[cfg(feature = "self-update")]
     SelfUpdate(self_update::SelfUpdateArgs),
+    /// Add an EKS cluster to a kubeconfig, or migrate `aws eks get-token` users to this binary
+    Kubeconfig(kubeconfig::KubeconfigArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completion(completion::CompletionArgs),
 }
@@ -347,7 +353,9 @@ fn execute(cli: Cli) -> Result<(), CliError> {
     match command {
         Command::Token(args) => token::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Cache(args) => cache::run(&ctx, args),
+        Command::Kubeconfig(args) => kubeconfig::run(args),
         #[cfg(feature = "server")]
         Command::Server(args) => server::run(&ctx, args),
         #[cfg(feature = "server")]

@@ -6,9 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 use super::{AwsContext, CredentialsError};
+use crate::diagnose::{Call, diagnose};
 
 /// How the role session is named for `--role`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ impl AwsContext {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| CredentialsError::CallerIdentity(DisplayErrorContext(&e).to_string()))?;
+            .map_err(|e| CredentialsError::CallerIdentity(diagnose(&e, Call::GetCallerIdentity)))?;
         Ok(out.user_id().unwrap_or_default().to_string())
     }
 
@@ -148,35 +148,19 @@ impl AwsContext {
                 .send()
                 .await
         };
-        let out = sent.map_err(|e| {
-            let message = e
-                .as_service_error()
-                .and_then(|s| aws_smithy_types::error::metadata::ProvideErrorMetadata::message(s))
-                .map(str::to_string)
-                .unwrap_or_else(|| DisplayErrorContext(&e).to_string());
-            let code = e
-                .as_service_error()
-                .and_then(|s| aws_smithy_types::error::metadata::ProvideErrorMetadata::code(s))
-                .unwrap_or_default()
-                .to_string();
-            if code == "AccessDenied" {
-                CredentialsError::AssumeRoleDenied {
-                    role_arn: role_arn.to_string(),
-                    message,
-                }
-            } else {
-                CredentialsError::AssumeRole {
-                    role_arn: role_arn.to_string(),
-                    message,
-                }
-            }
+        let out = sent.map_err(|e| CredentialsError::AssumeRole {
+            role_arn: role_arn.to_string(),
+            diagnosis: diagnose(
+                &e,
+                Call::AssumeRole {
+                    role_arn,
+                    external_id: external_id.is_some(),
+                },
+            ),
         })?;
-        let creds = out
-            .credentials()
-            .ok_or_else(|| CredentialsError::AssumeRole {
-                role_arn: role_arn.to_string(),
-                message: "STS returned no credentials".into(),
-            })?;
+        let creds = out.credentials().ok_or_else(|| {
+            CredentialsError::Provider(format!("STS returned no credentials for role {role_arn}"))
+        })?;
         let expiry = SystemTime::try_from(*creds.expiration()).ok();
         Ok(Credentials::new(
             creds.access_key_id(),

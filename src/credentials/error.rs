@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::aws_http::HttpError;
+use crate::diagnose::{Class, Diagnosis};
 
 /// Why credentials could not be had. Each message names the problem and the fix.
 #[derive(Debug)]
@@ -26,8 +27,10 @@ pub enum CredentialsError {
         /// The selected profile.
         profile: String,
     },
-    /// Any other provider failure (credential_process exit, web identity, …).
+    /// A provider's configuration is unusable (a profile naming no credential source).
     Provider(String),
+    /// A provider failed (credential_process exit, IMDS, web identity, a network error).
+    Failed(Diagnosis),
     /// A profile needs an MFA code but nobody can type one.
     MfaNotInteractive {
         /// The profile.
@@ -37,22 +40,15 @@ pub enum CredentialsError {
     },
     /// Reading the MFA code failed.
     MfaInput(String),
-    /// AssumeRole was refused.
-    AssumeRoleDenied {
-        /// The role.
-        role_arn: String,
-        /// STS's message.
-        message: String,
-    },
-    /// AssumeRole failed otherwise.
+    /// AssumeRole failed (refused, unreachable, bad keys, ...).
     AssumeRole {
         /// The role.
         role_arn: String,
-        /// The error.
-        message: String,
+        /// What went wrong and the fix.
+        diagnosis: Diagnosis,
     },
     /// GetCallerIdentity (for `--forward-session-name`) failed.
-    CallerIdentity(String),
+    CallerIdentity(Diagnosis),
 }
 
 impl fmt::Display for CredentialsError {
@@ -76,27 +72,46 @@ impl fmt::Display for CredentialsError {
                 "the AWS SSO session for profile {profile:?} has expired or was never started; run `aws sso login --profile {profile}`"
             ),
             CredentialsError::Provider(msg) => write!(f, "failed to load AWS credentials: {msg}"),
+            CredentialsError::Failed(d) => write!(f, "failed to load AWS credentials: {d}"),
             CredentialsError::MfaNotInteractive { profile, serial } => write!(
                 f,
                 "profile {profile:?} needs an MFA code for {serial} but no terminal is attached; set `interactiveMode: IfAvailable` in the kubeconfig exec block, or run `aws-iam-authenticator token --cache` once in a terminal to cache the MFA session"
             ),
             CredentialsError::MfaInput(msg) => write!(f, "could not read the MFA code: {msg}"),
-            CredentialsError::AssumeRoleDenied { role_arn, message } => write!(
-                f,
-                "not authorized to assume role {role_arn} (AccessDenied: {message}); check that the role's trust policy allows your identity and that --external-id matches its sts:ExternalId condition"
-            ),
-            CredentialsError::AssumeRole { role_arn, message } => {
-                write!(f, "failed to assume role {role_arn}: {message}")
+            // An AccessDenied diagnosis names the role itself.
+            CredentialsError::AssumeRole { diagnosis, .. }
+                if diagnosis.class == Class::AccessDenied =>
+            {
+                diagnosis.fmt(f)
             }
-            CredentialsError::CallerIdentity(msg) => write!(
+            CredentialsError::AssumeRole {
+                role_arn,
+                diagnosis,
+            } => {
+                write!(f, "failed to assume role {role_arn}: {diagnosis}")
+            }
+            CredentialsError::CallerIdentity(d) => write!(
                 f,
-                "GetCallerIdentity failed while forwarding the session name: {msg}"
+                "GetCallerIdentity failed while forwarding the session name: {d}"
             ),
         }
     }
 }
 
 impl std::error::Error for CredentialsError {}
+
+impl CredentialsError {
+    /// The classified problem behind this error, when it came from a call that failed
+    /// (a provider, AssumeRole, GetCallerIdentity).
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        match self {
+            CredentialsError::Failed(d)
+            | CredentialsError::AssumeRole { diagnosis: d, .. }
+            | CredentialsError::CallerIdentity(d) => Some(d),
+            _ => None,
+        }
+    }
+}
 
 impl From<HttpError> for CredentialsError {
     fn from(e: HttpError) -> Self {

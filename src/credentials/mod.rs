@@ -39,10 +39,9 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_runtime::env_config::file::EnvConfigFiles as ProfileFiles;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_types::os_shim_internal::{Env, Fs};
 
-use crate::aws_http::{sdk_http_client, tls_context};
+use crate::aws_http::{error_chain, sdk_http_client, tls_context};
 use crate::partition::EndpointFlavour;
 use imds::fast_imds_client;
 
@@ -132,12 +131,22 @@ pub async fn load_profiles(profile: Option<&str>) -> Result<ProfileSet, Credenti
         profile.map(|p| Cow::Owned(p.to_string())),
     )
     .await
-    .map_err(|e| CredentialsError::ProfileFile(DisplayErrorContext(&e).to_string()))
+    .map_err(|e| CredentialsError::ProfileFile(error_chain(&e)))
 }
 
 impl AwsContext {
     /// Loads profiles, resolves region and endpoint flavour, and builds the SDK config.
     pub async fn load(options: &LoadOptions) -> Result<Self, CredentialsError> {
+        Self::load_with(options, true).await
+    }
+
+    /// [`AwsContext::load`] without asking EC2 instance metadata for the region (no
+    /// network call at all: `doctor --offline`); the region falls back to `us-east-1`.
+    pub async fn load_without_imds(options: &LoadOptions) -> Result<Self, CredentialsError> {
+        Self::load_with(options, false).await
+    }
+
+    async fn load_with(options: &LoadOptions, ask_imds: bool) -> Result<Self, CredentialsError> {
         let tls = tls_context()?;
         let http = sdk_http_client(&tls, true);
         let explicit_profile = options
@@ -169,7 +178,7 @@ impl AwsContext {
             .filter(|r| !r.is_empty())
         {
             (r.to_string(), RegionSource::Profile)
-        } else if let Some(r) = imds_region(&tls).await {
+        } else if ask_imds && let Some(r) = imds_region(&tls).await {
             (r, RegionSource::Imds)
         } else {
             // Upstream logs this at info on every call; off EC2 that is noise on every
@@ -312,7 +321,8 @@ impl AwsContext {
         err: &aws_credential_types::provider::error::CredentialsError,
     ) -> CredentialsError {
         use aws_credential_types::provider::error::CredentialsError as E;
-        let detail = DisplayErrorContext(err).to_string();
+        // Display texts only: DisplayErrorContext would append a Debug dump.
+        let detail = error_chain(err);
         let lower = detail.to_ascii_lowercase();
         let profile = self.profile_name.clone();
         let is_sso = self
@@ -332,7 +342,12 @@ impl AwsContext {
                 tracing::debug!(%detail, "credential chain found nothing");
                 CredentialsError::NotFound { profile, detail }
             }
-            _ => CredentialsError::Provider(detail),
+            _ => CredentialsError::Failed(crate::diagnose::diagnose(
+                err,
+                crate::diagnose::Call::Credentials {
+                    profile: &self.profile_name,
+                },
+            )),
         }
     }
 }

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 #[cfg(feature = "server")]
 pub mod control_plane;
+pub mod moto;
 #[cfg(feature = "server")]
 pub mod webhook;
 
@@ -203,6 +204,21 @@ impl StandIn {
             "POST",
             "/_standin/fault",
             &json!({"mode": mode, "delay_seconds": delay_seconds}).to_string(),
+        );
+    }
+
+    /// Everything `/_standin/calls` reports (counts, requests, connects, ...).
+    pub fn calls(&self) -> Value {
+        self.admin("GET", "/_standin/calls", "")
+    }
+
+    /// Sets the stand-in's clock to `offset_seconds` from real time (its `Date` header,
+    /// URL and session expiry follow it).
+    pub fn clock_offset(&self, offset_seconds: i64) {
+        self.admin(
+            "POST",
+            "/_standin/clock",
+            &json!({ "offset_seconds": offset_seconds }).to_string(),
         );
     }
 

@@ -611,6 +611,17 @@ def test_short_session_expires(sts):
     assert status == 403 and json.loads(body)["Error"]["Code"] == "RequestExpired"
 
 
+def test_date_header_follows_the_standin_clock(sts):
+    import email.utils as eu
+    status, h, _ = gci_via_proxy(sts, presign(creds_of(ALICE)))
+    assert status == 200 and abs(eu.parsedate_to_datetime(h["date"]).timestamp() - time.time()) < 60
+    sts.clock(offset_seconds=600)
+    status, h, _ = gci_via_proxy(sts, presign(creds_of(ALICE)))
+    assert status == 200
+    skew = eu.parsedate_to_datetime(h["date"]).timestamp() - time.time()
+    assert 540 < skew < 660, skew
+
+
 def signed_raw(creds, body, accept_json):
     req = header_signed_post(creds, body)
     headers = dict(req.headers.items())

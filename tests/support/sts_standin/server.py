@@ -11,6 +11,7 @@ import argparse
 import base64
 import collections
 import datetime as _dt
+import email.utils
 import hashlib
 import ipaddress
 import json
@@ -536,6 +537,13 @@ class STSHandler(BaseHTTPRequestHandler):
 
     def version_string(self):
         return self.server_version
+
+    def date_time_string(self, timestamp=None):
+        """The `Date` header on the stand-in's clock, as STS's own: a client that compares
+        it with its own clock (`doctor`'s skew check) sees the configured offset."""
+        if timestamp is None:
+            timestamp = self.state.now()
+        return email.utils.formatdate(timestamp, usegmt=True)
 
     @property
     def state(self) -> State:
