@@ -12,7 +12,7 @@ use super::{CliError, runtime};
 use crate::credentials::LoadOptions;
 use crate::kubeconfig::add::{EntryOptions, entries, merge};
 use crate::kubeconfig::describe::describe_cluster;
-use crate::kubeconfig::detect::this_binary;
+use crate::kubeconfig::detect::exec_command_path;
 use crate::kubeconfig::file::backup;
 use crate::kubeconfig::migrate::{plan, unified_diff};
 use crate::kubeconfig::{Kubeconfig, resolve_path};
@@ -116,7 +116,7 @@ pub(crate) fn run(args: KubeconfigArgs) -> Result<(), CliError> {
 }
 
 fn command_path() -> Result<PathBuf, CliError> {
-    this_binary().ok_or_else(|| {
+    exec_command_path().ok_or_else(|| {
         CliError::new("cannot find the path of this executable to write as the exec command")
     })
 }

@@ -63,6 +63,33 @@ pub fn this_binary() -> Option<PathBuf> {
     Some(exe.canonicalize().unwrap_or(exe))
 }
 
+/// The path `kubeconfig add` and `migrate` write as `command`: absolute, and stable
+/// across upgrades.
+///
+/// Package managers install the binary in a versioned directory and link it from a
+/// directory on `PATH` (Homebrew: `/opt/homebrew/bin/x` → `../Cellar/x/0.1.0/bin/x`;
+/// Scoop's `current` link; Nix profiles). The versioned path disappears at the next
+/// upgrade, and every kubeconfig naming it breaks. So when `PATH` reaches this very file
+/// under its own name, that entry is written (kubectl runs it without a `PATH` lookup of
+/// its own); otherwise the canonical path of the running executable.
+pub fn exec_command_path() -> Option<PathBuf> {
+    let exe = this_binary()?;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    Some(stable_path(&exe, &path))
+}
+
+/// [`exec_command_path`] for a given canonical executable and `PATH` value.
+fn stable_path(exe: &Path, path: &std::ffi::OsStr) -> PathBuf {
+    let Some(name) = exe.file_name() else {
+        return exe.to_path_buf();
+    };
+    std::env::split_paths(path)
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.canonicalize().is_ok_and(|c| c == exe))
+        .unwrap_or_else(|| exe.to_path_buf())
+}
+
 /// The directory relative commands are resolved against (kubectl's rule).
 pub(crate) fn base_dir(path: &Path) -> &Path {
     path.parent().unwrap_or(Path::new("."))
@@ -157,6 +184,29 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A Homebrew-style install: the versioned file is reached through a link on `PATH`,
+    /// and the link is what gets written; a binary `PATH` does not reach is written as is.
+    #[cfg(unix)]
+    #[test]
+    fn the_path_entry_that_reaches_this_binary_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let cellar = root.join("Cellar/x/0.1.0/bin");
+        let bin = root.join("bin");
+        std::fs::create_dir_all(&cellar).unwrap();
+        std::fs::create_dir_all(&bin).unwrap();
+        let exe = cellar.join("aws-iam-authenticator");
+        std::fs::write(&exe, "").unwrap();
+        std::os::unix::fs::symlink(&exe, bin.join("aws-iam-authenticator")).unwrap();
+        let other = root.join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("aws-iam-authenticator"), "").unwrap();
+        let path = std::env::join_paths([&other, &bin]).unwrap();
+        assert_eq!(stable_path(&exe, &path), bin.join("aws-iam-authenticator"));
+        let path = std::env::join_paths([&other]).unwrap();
+        assert_eq!(stable_path(&exe, &path), exe);
     }
 
     #[test]
