@@ -191,7 +191,7 @@ fn cache_reuses_tokens_and_lists_and_clears_them() {
     assert!(
         listed
             .iter()
-            .any(|e| e["kind"] == "token" && e["label"]["cluster_id"] == "c")
+            .any(|e| e["kind"] == "token" && e["clusterID"] == "c" && e["storage"] == "file")
     );
     assert!(
         !stdout(&list).contains(&first),
