@@ -503,9 +503,10 @@ impl Drop for SecretService {
     }
 }
 
-// Used by the Linux keyring tests below (Secret Service, keyutils); Windows' Credential
-// Manager is exercised by tests/windows_wine.rs.
-#[cfg(target_os = "linux")]
+// Used by the keyring tests below: the Secret Service and keyutils on Linux, the Keychain
+// on macOS and the Credential Manager on Windows (hosted CI; under Wine,
+// tests/windows_wine.rs drives the same store from Linux).
+#[cfg(any(target_os = "linux", target_os = "macos", windows))]
 fn keyring_round_trip(sts: &StandIn, home: &Path, env: &[(&str, &str)]) -> Result<(), String> {
     let args = [
         "token",
