@@ -3,9 +3,12 @@
 
 mod common;
 
+// Both are used only by the kubectl (Linux) and terminal (Unix) peers.
+#[cfg(unix)]
 use std::process::Command;
 
 use common::*;
+#[cfg(unix)]
 use serde_json::Value;
 
 #[test]
