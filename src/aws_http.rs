@@ -450,6 +450,85 @@ fn with_tls_reason(error: ConnectorError, _url: &Uri) -> ConnectorError {
     error
 }
 
+/// Why [`service_endpoint`] found no usable endpoint.
+#[derive(Debug)]
+pub enum ServiceEndpointError {
+    /// `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL` is set but not an absolute URL.
+    Configured(String),
+    /// The region has no endpoint (not a valid region name).
+    Region(crate::partition::EndpointError),
+    /// The regional URL did not parse.
+    Invalid(String),
+}
+
+impl fmt::Display for ServiceEndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceEndpointError::Configured(m) | ServiceEndpointError::Invalid(m) => {
+                f.write_str(m)
+            }
+            ServiceEndpointError::Region(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ServiceEndpointError {}
+
+/// A service's endpoint as the AWS SDKs pick it: `AWS_ENDPOINT_URL_<SERVICE>`, then
+/// `AWS_ENDPOINT_URL` (both ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else
+/// `https://<label>.<region>.<partition's DNS suffix>/`, where `label` is `labels.0`, or
+/// `labels.1` for FIPS (`eks`/`fips.eks`, `ec2`/`ec2-fips`). `service` is the SDK's
+/// service id in lower case (`eks`, `ec2`). The one rule for the calls this crate signs
+/// itself (EKS DescribeCluster, EC2 DescribeInstances).
+pub fn service_endpoint(
+    service: &str,
+    labels: (&str, &str),
+    region: &str,
+    flavour: crate::partition::EndpointFlavour,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Uri, ServiceEndpointError> {
+    let ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let specific = format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase());
+    let configured = if ignore {
+        None
+    } else {
+        [specific.as_str(), "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|name| {
+                env(name)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (name, v))
+            })
+    };
+    if let Some((name, url)) = configured {
+        let uri: Uri = url.trim().parse().map_err(|e| {
+            ServiceEndpointError::Configured(format!("{name} {url:?} is not a URL: {e}"))
+        })?;
+        if uri.scheme().is_none() || uri.authority().is_none() {
+            return Err(ServiceEndpointError::Configured(format!(
+                "{name} {url:?} is not an absolute URL such as https://{service}.example.com"
+            )));
+        }
+        return Ok(uri);
+    }
+    // The partition's DNS suffix, from the SDK's STS endpoint rules (the same partition
+    // table): `sts.<region>.<suffix>`.
+    let sts = crate::partition::sts_host(region, crate::partition::EndpointFlavour::default())
+        .map_err(ServiceEndpointError::Region)?;
+    let suffix = sts
+        .strip_prefix(&format!("sts.{region}."))
+        .unwrap_or("amazonaws.com");
+    let label = if flavour.fips { labels.1 } else { labels.0 };
+    let url = format!("https://{label}.{region}.{suffix}/");
+    url.parse().map_err(|e| {
+        ServiceEndpointError::Invalid(format!(
+            "invalid {} endpoint {url}: {e}",
+            service.to_ascii_uppercase()
+        ))
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

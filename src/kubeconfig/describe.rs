@@ -19,7 +19,9 @@ use aws_smithy_types::byte_stream::ByteStream;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
-use crate::aws_http::{ConnectorOptions, connector, error_chain, tls_context};
+use crate::aws_http::{
+    ConnectorOptions, ServiceEndpointError, connector, error_chain, service_endpoint, tls_context,
+};
 use crate::credentials::{AwsContext, CredentialsError, LoadOptions, RoleRequest, SessionName};
 use crate::partition::EndpointFlavour;
 
@@ -276,44 +278,10 @@ fn endpoint(
     flavour: EndpointFlavour,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<http::Uri, DescribeError> {
-    let ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    let configured = if ignore {
-        None
-    } else {
-        ["AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL"]
-            .iter()
-            .find_map(|name| {
-                env(name)
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| (*name, v))
-            })
-    };
-    if let Some((name, url)) = configured {
-        let uri: http::Uri = url
-            .trim()
-            .parse()
-            .map_err(|e| DescribeError::Setup(format!("{name} {url:?} is not a URL: {e}")))?;
-        if uri.scheme().is_none() || uri.authority().is_none() {
-            return Err(DescribeError::Setup(format!(
-                "{name} {url:?} is not an absolute URL such as https://eks.example.com"
-            )));
-        }
-        return Ok(uri);
-    }
-    // The partition's DNS suffix from the SDK's STS rules (`sts.<region>.<suffix>`).
-    let sts = crate::partition::sts_host(region, EndpointFlavour::default())
-        .map_err(|e| DescribeError::Setup(format!("{e}; pass --region")))?;
-    let suffix = sts
-        .strip_prefix(&format!("sts.{region}."))
-        .unwrap_or("amazonaws.com");
-    let url = if flavour.fips {
-        format!("https://fips.eks.{region}.{suffix}/")
-    } else {
-        format!("https://eks.{region}.{suffix}/")
-    };
-    url.parse()
-        .map_err(|e| DescribeError::Setup(format!("invalid EKS endpoint {url}: {e}")))
+    service_endpoint("eks", ("eks", "fips.eks"), region, flavour, env).map_err(|e| match e {
+        ServiceEndpointError::Region(e) => DescribeError::Setup(format!("{e}; pass --region")),
+        other => DescribeError::Setup(other.to_string()),
+    })
 }
 
 /// A path segment: RFC 3986 unreserved characters kept, everything else escaped.

@@ -234,46 +234,8 @@ fn endpoint(
     flavour: EndpointFlavour,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<http::Uri, CallError> {
-    let ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    let configured = if ignore {
-        None
-    } else {
-        ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"]
-            .iter()
-            .find_map(|name| {
-                env(name)
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| (*name, v))
-            })
-    };
-    let url = match configured {
-        Some((name, url)) => {
-            let uri: http::Uri = url
-                .trim()
-                .parse()
-                .map_err(|e| CallError::Setup(format!("{name} {url:?} is not a URL: {e}")))?;
-            if uri.scheme().is_none() || uri.authority().is_none() {
-                return Err(CallError::Setup(format!(
-                    "{name} {url:?} is not an absolute URL such as https://ec2.example.com"
-                )));
-            }
-            return Ok(uri);
-        }
-        None => {
-            // The partition's DNS suffix, from the SDK's STS endpoint rules (the same
-            // partition table): `sts.<region>.<suffix>`.
-            let sts = crate::partition::sts_host(region, EndpointFlavour::default())
-                .map_err(|e| CallError::Setup(e.to_string()))?;
-            let suffix = sts
-                .strip_prefix(&format!("sts.{region}."))
-                .unwrap_or("amazonaws.com");
-            let service = if flavour.fips { "ec2-fips" } else { "ec2" };
-            format!("https://{service}.{region}.{suffix}/")
-        }
-    };
-    url.parse()
-        .map_err(|e| CallError::Setup(format!("invalid EC2 endpoint {url}: {e}")))
+    crate::aws_http::service_endpoint("ec2", ("ec2", "ec2-fips"), region, flavour, env)
+        .map_err(|e| CallError::Setup(e.to_string()))
 }
 
 /// `application/x-www-form-urlencoded` with the AWS Query encoding (RFC 3986 unreserved
