@@ -450,6 +450,14 @@ fn with_tls_reason(error: ConnectorError, _url: &Uri) -> ConnectorError {
     error
 }
 
+/// AWS's URI encoding (SigV4's, the Query protocol's, a REST path segment's): everything
+/// but the RFC 3986 unreserved characters `A-Z a-z 0-9 - _ . ~` is percent-encoded.
+pub const AWS_URI_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Why [`service_endpoint`] found no usable endpoint.
 #[derive(Debug)]
 pub enum ServiceEndpointError {

@@ -16,11 +16,12 @@ use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde::Deserialize;
 
 use crate::aws_http::{
-    ConnectorOptions, ServiceEndpointError, connector, error_chain, service_endpoint, tls_context,
+    AWS_URI_ENCODE, ConnectorOptions, ServiceEndpointError, connector, error_chain,
+    service_endpoint, tls_context,
 };
 use crate::credentials::{AwsContext, CredentialsError, LoadOptions, RoleRequest, SessionName};
 use crate::partition::EndpointFlavour;
@@ -284,13 +285,6 @@ fn endpoint(
     })
 }
 
-/// A path segment: RFC 3986 unreserved characters kept, everything else escaped.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 /// The signed `GET <endpoint>/clusters/NAME`.
 fn signed_request(
     endpoint: &http::Uri,
@@ -308,7 +302,7 @@ fn signed_request(
     let url = format!(
         "{}/clusters/{}",
         base.trim_end_matches('/'),
-        utf8_percent_encode(cluster, SEGMENT)
+        utf8_percent_encode(cluster, AWS_URI_ENCODE)
     );
     let identity = credentials.clone().into();
     let params = v4::SigningParams::builder()

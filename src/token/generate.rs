@@ -26,7 +26,9 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 use base64::Engine as _;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
+
+use crate::aws_http::AWS_URI_ENCODE;
 use time::OffsetDateTime;
 
 use super::verify::TOKEN_PREFIX;
@@ -45,13 +47,6 @@ pub const TOKEN_LIFETIME: Duration = Duration::from_secs(14 * 60);
 /// A presigned URL stops working when the credentials that signed it expire, which
 /// upstream ignores (its issues #401 and #590).
 pub const CREDENTIAL_EXPIRY_MARGIN: Duration = Duration::from_secs(60);
-
-/// AWS's URI encoding: everything but the unreserved characters `A-Z a-z 0-9 - _ . ~`.
-const AWS_URI_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// A minted token and the moment it should be treated as expired.
 #[derive(Clone, PartialEq, Eq)]

@@ -16,12 +16,12 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 use futures_util::future::BoxFuture;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use tokio::time::Instant;
 
 use super::xml::{parse_describe_instances, parse_error};
 use super::{CallError, DescribeInstances, Ec2ConfigError, Ec2Settings, ROLE_SESSION_DURATION};
-use crate::aws_http::error_chain;
+use crate::aws_http::{AWS_URI_ENCODE, error_chain};
 use crate::credentials::{AwsContext, LoadOptions, RegionSource};
 use crate::partition::EndpointFlavour;
 
@@ -238,19 +238,11 @@ fn endpoint(
         .map_err(|e| CallError::Setup(e.to_string()))
 }
 
-/// `application/x-www-form-urlencoded` with the AWS Query encoding (RFC 3986 unreserved
-/// characters kept, everything else escaped).
-const QUERY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 fn query_body(ids: &[String]) -> String {
     let mut body = format!("Action=DescribeInstances&Version={EC2_API_VERSION}");
     for (i, id) in ids.iter().enumerate() {
         body.push_str(&format!("&InstanceId.{}=", i + 1));
-        body.extend(utf8_percent_encode(id, QUERY_ENCODE));
+        body.extend(utf8_percent_encode(id, AWS_URI_ENCODE));
     }
     body
 }
